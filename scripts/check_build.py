@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+"""Finish and check the app that ``ucc-gen build`` left in output/TA_sqs_s3_audit.
+
+Run by ``make build`` right after ucc-gen. It changes the built app in three
+documented ways, then fails loudly (exit 1, one line per problem) on anything
+that must not ship:
+
+Fixes:
+  * botocore's Client Side Monitoring (off unless AWS_CSM_ENABLED is set) opens
+    a UDP socket; Splunk Cloud forbids UDP, and AppInspect fails the app for the
+    code alone. ``Session._create_csm_monitor`` is replaced by one that returns
+    None.
+  * ``solnlib/observability.py`` needs grpcio/opentelemetry, which are not
+    shipped; the module is removed so nothing can import it by accident.
+  * ucc-gen writes the fields of every configuration tab into one
+    ``ta_sqs_s3_audit_account.conf.spec``; the account and iam_role spec files
+    are rewritten from globalConfig.json, one per conf file.
+
+Checks:
+  * no compiled file (.so, .pyd, .dylib, .dll, .pyc) anywhere in the app;
+  * nothing imports solnlib.observability;
+  * bin/sqs_s3_audit.py is the hand-written package/bin/sqs_s3_audit.py, not
+    the script ucc-gen generates;
+  * the REST handlers serve exactly the contract's conf files;
+  * default/inputs.conf [sqs_s3_audit] agrees with globalConfig.json defaults;
+  * lib/ imports under Python 3.9 and 3.13 (PY39 / PY313 from the Makefile).
+
+Usage: check_build.py [--app output/TA_sqs_s3_audit] [--repo .]
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import filecmp
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+APP_ID = "TA_sqs_s3_audit"
+CONF_PREFIX = APP_ID.lower()
+COMPILED_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".pyc", ".pyo")
+EXPECTED_HANDLERS = {
+    # REST handler file -> conf file it serves (without .conf)
+    f"{APP_ID}_rh_account.py": f"{CONF_PREFIX}_account",
+    f"{APP_ID}_rh_iam_role.py": f"{CONF_PREFIX}_iam_role",
+    f"{APP_ID}_rh_settings.py": f"{CONF_PREFIX}_settings",
+}
+INPUT_NAME = "sqs_s3_audit"
+# Modules the input needs from lib/; imported under every supported Python.
+LIB_IMPORTS = (
+    "boto3",
+    "botocore.session",
+    "s3transfer",
+    "urllib3.contrib.socks",
+    "dateutil.parser",
+    "solnlib.conf_manager",
+    "solnlib.log",
+    "splunklib.modularinput",
+    "splunklib.client",
+    "splunktaucclib.rest_handler.endpoint",
+    "defusedxml",
+    "sortedcontainers",
+)
+OBSERVABILITY_IMPORT = re.compile(
+    r"solnlib\.observability|from\s+solnlib\s+import\s+[^\n]*\bobservability\b"
+    r"|from\s+\.\s+import\s+[^\n]*\bobservability\b"
+)
+CSM_FUNC = re.compile(
+    r"(?P<indent>[ \t]+)def _create_csm_monitor\(self\):\n.*?(?=\n(?P=indent)def )",
+    re.S,
+)
+CSM_PATCHED = "TA_sqs_s3_audit: Client Side Monitoring (UDP) removed"
+
+
+class Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.items.append(message)
+        print(f"check_build: FAIL {message}", file=sys.stderr)
+
+
+def info(message: str) -> None:
+    print(f"check_build: {message}")
+
+
+def patch_botocore_csm(app: Path, problems: Problems) -> None:
+    session = app / "lib" / "botocore" / "session.py"
+    if not session.is_file():
+        problems.add(f"{session} not found: is botocore in package/lib/requirements.txt?")
+        return
+    text = session.read_text(encoding="utf-8")
+    if CSM_PATCHED not in text:
+        match = CSM_FUNC.search(text)
+        if not match or "SOCK_DGRAM" not in match.group(0):
+            problems.add(
+                "botocore/session.py: _create_csm_monitor not found in the expected form; "
+                "update the patch in scripts/check_build.py for this botocore version"
+            )
+            return
+        indent = match.group("indent")
+        body = indent * 2
+        replacement = (
+            f"{indent}def _create_csm_monitor(self):\n"
+            f"{body}# {CSM_PATCHED}:\n"
+            f"{body}# Splunk Cloud forbids UDP network communication.\n"
+            f"{body}return None\n"
+        )
+        text = text[: match.start()] + replacement + text[match.end():]
+        session.write_text(text, encoding="utf-8")
+        info("patched lib/botocore/session.py: Client Side Monitoring disabled")
+    if "SOCK_DGRAM" in text:
+        problems.add("lib/botocore/session.py still opens a UDP socket")
+
+
+def remove_observability(app: Path) -> None:
+    module = app / "lib" / "solnlib" / "observability.py"
+    if module.exists():
+        module.unlink()
+        info("removed lib/solnlib/observability.py (needs grpcio/opentelemetry)")
+
+
+def check_no_observability_import(app: Path, problems: Problems) -> None:
+    for path in sorted(app.rglob("*.py")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for lineno, line in enumerate(text.splitlines(), 1):
+            stripped = line.lstrip()
+            if stripped.startswith("#"):
+                continue
+            if OBSERVABILITY_IMPORT.search(line):
+                problems.add(
+                    f"{path.relative_to(app)}:{lineno} imports solnlib.observability "
+                    "(grpcio/opentelemetry are not shipped)"
+                )
+
+
+def remove_bytecode(app: Path) -> None:
+    for cache in sorted(app.rglob("__pycache__"), reverse=True):
+        shutil.rmtree(cache)
+
+
+def check_no_compiled(app: Path, problems: Problems) -> None:
+    for path in sorted(app.rglob("*")):
+        if path.is_file() and path.name.lower().endswith(COMPILED_SUFFIXES):
+            problems.add(
+                f"compiled file {path.relative_to(app)}: lib/ and bin/ must be pure Python "
+                "(Splunk runs on Linux, Windows and macOS)"
+            )
+
+
+def _tab_fields(tab: dict) -> list[str]:
+    return [e["field"] for e in tab.get("entity", []) if e.get("field") and e["field"] != "name"]
+
+
+def write_tab_specs(app: Path, global_config: dict, problems: Problems) -> None:
+    readme = app / "README"
+    tabs = global_config["pages"]["configuration"]["tabs"]
+    for tab in tabs:
+        name = tab.get("name")
+        if tab.get("type") in ("loggingTab", "proxyTab") or name in (None, "logging", "proxy"):
+            continue
+        conf = f"{CONF_PREFIX}_{name}"
+        lines = [f"# {conf}.conf: one stanza per {name}, managed by the add-on's Configuration page.", "[<name>]"]
+        for entity in tab["entity"]:
+            field = entity.get("field")
+            if not field or field == "name":
+                continue
+            help_text = " ".join(str(entity.get("help", "")).split())
+            if entity.get("encrypted"):
+                help_text += " Encrypted: the conf file holds ******, the value is in storage/passwords."
+            lines.append(f"{field} = <string>")
+            if help_text:
+                lines.append(f"* {help_text}")
+        (readme / f"{conf}.conf.spec").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    info("rewrote README/<conf>.conf.spec for the account and iam_role tabs")
+
+
+def check_handlers(app: Path, problems: Problems) -> None:
+    bin_dir = app / "bin"
+    for handler, conf in EXPECTED_HANDLERS.items():
+        path = bin_dir / handler
+        if not path.is_file():
+            problems.add(f"REST handler bin/{handler} missing")
+            continue
+        if f"'{conf}'" not in path.read_text(encoding="utf-8"):
+            problems.add(f"bin/{handler} does not serve {conf}.conf")
+    restmap = (app / "default" / "restmap.conf").read_text(encoding="utf-8")
+    for handler in list(EXPECTED_HANDLERS) + [f"{APP_ID}_rh_{INPUT_NAME}.py"]:
+        if f"handlerfile = {handler}" not in restmap:
+            problems.add(f"default/restmap.conf does not register {handler}")
+
+
+def check_entry_script(app: Path, repo: Path, problems: Problems) -> None:
+    source = repo / "package" / "bin" / f"{INPUT_NAME}.py"
+    built = app / "bin" / f"{INPUT_NAME}.py"
+    if not source.is_file():
+        problems.add(
+            f"package/bin/{INPUT_NAME}.py does not exist: the app would ship the placeholder "
+            "input script that ucc-gen generates"
+        )
+        return
+    if not built.is_file() or not filecmp.cmp(source, built, shallow=False):
+        problems.add(f"bin/{INPUT_NAME}.py in the built app is not package/bin/{INPUT_NAME}.py")
+
+
+def _parse_conf(path: Path) -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser(strict=False, interpolation=None, comment_prefixes=("#",))
+    parser.optionxform = str  # keep case
+    parser.read(path, encoding="utf-8")
+    return parser
+
+
+def check_input_defaults(app: Path, global_config: dict, problems: Problems) -> None:
+    conf = _parse_conf(app / "default" / "inputs.conf")
+    if not conf.has_section(INPUT_NAME):
+        problems.add(f"default/inputs.conf has no [{INPUT_NAME}] stanza")
+        return
+    stanza = conf[INPUT_NAME]
+    for key in ("python.version", "python.required"):
+        if key not in stanza:
+            problems.add(f"default/inputs.conf [{INPUT_NAME}] lacks {key}")
+    service = next(s for s in global_config["pages"]["inputs"]["services"] if s["name"] == INPUT_NAME)
+    for entity in service["entity"]:
+        default = entity.get("defaultValue")
+        if default is None:
+            continue
+        if isinstance(default, bool):
+            expected = {"1", "true"} if default else {"0", "false"}
+        else:
+            expected = {str(default)}
+        actual = stanza.get(entity["field"])
+        if actual is None or actual.strip().lower() not in expected:
+            problems.add(
+                f"default/inputs.conf [{INPUT_NAME}] {entity['field']} = {actual!r}, "
+                f"globalConfig.json default is {default!r}"
+            )
+
+
+def check_lib_imports(app: Path, problems: Problems) -> None:
+    code = (
+        "import importlib, sys\n"
+        f"sys.path.insert(0, {str(app / 'lib')!r})\n"
+        f"for name in {list(LIB_IMPORTS)!r}:\n"
+        "    importlib.import_module(name)\n"
+        "import boto3\n"
+        "boto3.session.Session(region_name='us-east-1').client('sqs', aws_access_key_id='x',"
+        " aws_secret_access_key='y')\n"
+        "print(sys.version.split()[0], 'boto3', boto3.__version__)\n"
+    )
+    for var in ("PY39", "PY313"):
+        python = os.environ.get(var)
+        if not python:
+            info(f"{var} not set: lib/ import check skipped for it")
+            continue
+        result = subprocess.run(
+            [python, "-I", "-B", "-c", code],
+            capture_output=True,
+            text=True,
+            env={"PATH": os.environ.get("PATH", ""), "AWS_EC2_METADATA_DISABLED": "true"},
+            check=False,
+        )
+        if result.returncode != 0:
+            tail = (result.stderr.strip().splitlines() or ["?"])[-1]
+            problems.add(f"lib/ does not import under {var} ({python}): {tail}")
+        else:
+            version = (result.stdout.strip().splitlines() or ["?"])[-1]
+            info(f"lib/ imports under Python {version}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--app", default=f"output/{APP_ID}")
+    parser.add_argument("--repo", default=".")
+    args = parser.parse_args()
+    app = Path(args.app).resolve()
+    repo = Path(args.repo).resolve()
+    if not (app / "app.manifest").is_file():
+        print(f"check_build: FAIL {app} is not a built app", file=sys.stderr)
+        return 1
+    global_config = json.loads((repo / "globalConfig.json").read_text(encoding="utf-8"))
+    problems = Problems()
+
+    patch_botocore_csm(app, problems)
+    remove_observability(app)
+    write_tab_specs(app, global_config, problems)
+
+    check_lib_imports(app, problems)
+    remove_bytecode(app)
+    check_no_compiled(app, problems)
+    check_no_observability_import(app, problems)
+    check_handlers(app, problems)
+    check_entry_script(app, repo, problems)
+    check_input_defaults(app, global_config, problems)
+
+    if problems.items:
+        print(f"check_build: {len(problems.items)} problem(s) in {app}", file=sys.stderr)
+        return 1
+    info(f"{app} is ready")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

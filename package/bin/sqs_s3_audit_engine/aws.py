@@ -1,0 +1,262 @@
+"""AWS sessions and one small wrapper per capability the collector needs.
+
+- :func:`build_session`: the account's keys (or the host's default chain), then the IAM
+  role assumed with them (external id, session duration) and refreshed before expiry;
+  proxy and private endpoints applied to STS, SQS and S3 alike.
+- :class:`Queue`: receive, delete, change visibility, attributes.
+- :class:`ObjectStore`: get an object as a stream.
+
+Every wrapper turns botocore errors into :class:`AwsCallError` naming the call and, for
+permission errors, the action that is missing. boto3's standard retry mode (exponential
+backoff with jitter) absorbs throttling and 5xx answers before an error surfaces.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+from urllib.parse import urlparse
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
+
+from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
+from .errors import AwsCallError, ConfigError
+
+__all__ = ["AwsClients", "build_session", "build_clients", "Queue", "ObjectStore", "wrap_error", "is_retryable"]
+
+_RETRYABLE_CODES = {
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
+    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
+    "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException", "InternalError", "InternalFailure",
+    "ServiceUnavailable", "RequestTimeout", "RequestTimeoutException", "KMS.ThrottlingException",
+    "AWS.SimpleQueueService.ServiceUnavailable", "KMSInternalException",
+}
+_SESSION_NAME = re.compile(r"[^\w+=,.@-]")
+
+_HINTS = {
+    "sqs:ReceiveMessage": "grant sqs:ReceiveMessage on the queue to the role or user",
+    "sqs:DeleteMessage": "grant sqs:DeleteMessage on the queue",
+    "sqs:ChangeMessageVisibility": "grant sqs:ChangeMessageVisibility on the queue",
+    "sqs:GetQueueAttributes": "grant sqs:GetQueueAttributes on the queue",
+    "s3:GetObject": "grant s3:GetObject on the bucket's objects (arn:aws:s3:::<bucket>/*)",
+    "s3:ListBucket": "grant s3:ListBucket on the bucket (arn:aws:s3:::<bucket>)",
+    "sts:AssumeRole": "the role's trust policy must allow this account/user to assume it (and the external id must match)",
+    "sts:GetCallerIdentity": "the access key id and secret access key are not accepted: check the account",
+}
+
+
+def is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, AwsCallError):
+        return exc.retryable
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0
+        return code in _RETRYABLE_CODES or status >= 500
+    return isinstance(exc, (BotoConnectionError, BotoCoreError, OSError))
+
+
+def wrap_error(call: str, exc: BaseException, resource: str = "") -> AwsCallError:
+    """An :class:`AwsCallError` naming the call, the AWS error code and what to fix."""
+    if isinstance(exc, AwsCallError):
+        return exc
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code") or "ClientError")
+        message = str(err.get("Message") or exc)
+    else:
+        code = type(exc).__name__
+        message = str(exc)
+    hint = ""
+    if code in ("AccessDenied", "AccessDeniedException", "AuthorizationError", "403", "Forbidden",
+                "AWS.SimpleQueueService.AccessDenied", "UnauthorizedOperation"):
+        hint = _HINTS.get(call, f"grant {call}")
+        if resource:
+            hint += f" for {resource}"
+        if "kms" in message.lower():
+            hint = f"grant kms:Decrypt on the KMS key that encrypts {resource or 'the object'}"
+    elif code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException",
+                  "InvalidAccessKeyId", "ExpiredToken"):
+        hint = "the account's access key id or secret access key is wrong, disabled or expired"
+    elif code in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
+        hint = "check sqs_queue_url and aws_region: the queue does not exist or is in another region"
+    elif code == "NoCredentialsError":
+        hint = "the account has no keys and the host has no default AWS credentials (instance profile, environment)"
+    return AwsCallError(call, code, message, is_retryable(exc), hint)
+
+
+def botocore_config(proxy: ProxyConfig, pool_size: int = 10) -> Config:
+    """Retries, timeouts and proxy shared by every client."""
+    kwargs: Dict[str, Any] = dict(
+        retries={"mode": "standard", "max_attempts": 6},
+        connect_timeout=10,
+        read_timeout=40,
+        max_pool_connections=max(pool_size, 10),
+        user_agent_extra="TA_sqs_s3_audit",
+    )
+    if proxy.enabled:
+        if proxy.proxy_type != "http":
+            raise ConfigError(
+                "proxy_type",
+                f"{proxy.proxy_type} proxies are not supported by the AWS SDK; use an HTTP proxy (proxy_type http)",
+            )
+        url = proxy.url()
+        kwargs["proxies"] = {"http": url, "https": url}
+    return Config(**kwargs)
+
+
+def _session_name(input_name: str) -> str:
+    return _SESSION_NAME.sub("-", f"splunk-sqs-s3-audit-{input_name}")[:64]
+
+
+def build_session(
+    account: AccountConfig,
+    role: Optional[RoleConfig],
+    region: str,
+    config: Config,
+    sts_endpoint_url: str = "",
+    session_name: str = "splunk-sqs-s3-audit",
+) -> boto3.Session:
+    """A boto3 session with the account's credentials, or the role assumed with them.
+
+    The role's credentials refresh by themselves a while before they expire (a third of
+    the session duration, at most 15 minutes), so no call ever fails on expiry.
+
+    Raises:
+        AwsCallError: ``sts:AssumeRole`` failed (with a hint on the trust policy).
+    """
+    if account.uses_default_chain:
+        base = boto3.Session(region_name=region)
+    else:
+        base = boto3.Session(
+            aws_access_key_id=account.access_key_id,
+            aws_secret_access_key=account.secret_access_key,
+            region_name=region,
+        )
+    if role is None:
+        return base
+    sts = base.client("sts", endpoint_url=sts_endpoint_url or None, config=config)
+
+    def assume() -> Dict[str, str]:
+        kwargs: Dict[str, Any] = {
+            "RoleArn": role.role_arn,
+            "RoleSessionName": session_name,
+            "DurationSeconds": role.session_duration,
+        }
+        if role.external_id:
+            kwargs["ExternalId"] = role.external_id
+        try:
+            creds = sts.assume_role(**kwargs)["Credentials"]
+        except (ClientError, BotoCoreError) as exc:
+            raise wrap_error("sts:AssumeRole", exc, role.role_arn) from None
+        expiry = creds["Expiration"]
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": expiry.isoformat() if hasattr(expiry, "isoformat") else str(expiry),
+        }
+
+    duration = role.session_duration
+    credentials = RefreshableCredentials.create_from_metadata(
+        metadata=assume(),
+        refresh_using=assume,
+        method="sts-assume-role",
+        advisory_timeout=min(15 * 60, duration // 3),
+        mandatory_timeout=min(10 * 60, duration // 6),
+    )
+    core = botocore.session.Session()
+    core._credentials = credentials  # the documented way to hand botocore custom refreshable credentials
+    core.set_config_variable("region", region)
+    return boto3.Session(botocore_session=core, region_name=region)
+
+
+@dataclass
+class AwsClients:
+    sqs: Any
+    s3: Any
+    session: boto3.Session
+
+
+def _queue_endpoint(cfg: InputConfig) -> Optional[str]:
+    if cfg.sqs_endpoint_url:
+        return cfg.sqs_endpoint_url
+    host = urlparse(cfg.sqs_queue_url).hostname or ""
+    if host.endswith(".amazonaws.com") or host.endswith(".amazonaws.com.cn"):
+        return None  # boto3 resolves the regional endpoint (or AWS_ENDPOINT_URL_SQS)
+    parsed = urlparse(cfg.sqs_queue_url)
+    return f"{parsed.scheme}://{parsed.netloc}"  # a custom or emulated endpoint
+
+
+def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig) -> AwsClients:
+    config = botocore_config(proxy, pool_size=cfg.max_workers + 4)
+    session = build_session(
+        account, role, cfg.region, config, cfg.sts_endpoint_url, _session_name(cfg.name)
+    )
+    sqs = session.client("sqs", region_name=cfg.region, endpoint_url=_queue_endpoint(cfg), config=config)
+    s3 = session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
+    return AwsClients(sqs=sqs, s3=s3, session=session)
+
+
+class Queue:
+    """The SQS queue: the four calls the collector makes."""
+
+    def __init__(self, client, url: str):
+        self.client = client
+        self.url = url
+
+    def receive(self, max_messages: int, wait_seconds: int, visibility_timeout: Optional[int] = None) -> List[dict]:
+        kwargs: Dict[str, Any] = {
+            "QueueUrl": self.url,
+            "MaxNumberOfMessages": max_messages,
+            "WaitTimeSeconds": wait_seconds,
+            "AttributeNames": ["ApproximateReceiveCount", "SentTimestamp"],
+        }
+        if visibility_timeout:
+            kwargs["VisibilityTimeout"] = visibility_timeout
+        try:
+            return self.client.receive_message(**kwargs).get("Messages", [])
+        except (ClientError, BotoCoreError) as exc:
+            raise wrap_error("sqs:ReceiveMessage", exc, self.url) from None
+
+    def delete(self, receipt_handle: str) -> None:
+        try:
+            self.client.delete_message(QueueUrl=self.url, ReceiptHandle=receipt_handle)
+        except (ClientError, BotoCoreError) as exc:
+            raise wrap_error("sqs:DeleteMessage", exc, self.url) from None
+
+    def change_visibility(self, receipt_handle: str, seconds: int) -> None:
+        try:
+            self.client.change_message_visibility(
+                QueueUrl=self.url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise wrap_error("sqs:ChangeMessageVisibility", exc, self.url) from None
+
+    def attributes(self, names: List[str]) -> Dict[str, str]:
+        try:
+            return self.client.get_queue_attributes(QueueUrl=self.url, AttributeNames=names).get("Attributes", {})
+        except (ClientError, BotoCoreError) as exc:
+            raise wrap_error("sqs:GetQueueAttributes", exc, self.url) from None
+
+
+class ObjectStore:
+    """S3 reads."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, bucket: str, key: str, version_id: str = "") -> dict:
+        """GetObject; the response's ``Body`` is a stream read in chunks."""
+        kwargs: Dict[str, Any] = {"Bucket": bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        try:
+            return self.client.get_object(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise wrap_error("s3:GetObject", exc, f"s3://{bucket}/{key}") from None

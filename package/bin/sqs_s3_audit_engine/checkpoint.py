@@ -1,0 +1,175 @@
+"""Which objects are finished, and how far into an unfinished one events were written.
+
+One journal file per input under ``checkpoint_dir`` (no KV store needed, as on a heavy
+forwarder). Each change is one JSON line appended and fsynced:
+``{"o": <object id>, "n": <next position>, "t": <unix time>}`` or ``{"o": …, "d": 1, "t": …}``
+for a finished object. A line cut by a crash is ignored on load, so a write is atomic.
+When the journal grows past a few times the live entries it is rewritten to a temporary
+file and renamed over the old one (atomic on POSIX and Windows).
+
+Entries expire: a finished object is remembered for ``retention`` seconds (long enough
+to absorb SQS redeliveries of its message) and at most ``max_entries`` are kept, oldest
+first out, so the file and the memory stay bounded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+from typing import Dict, Optional, Tuple
+
+__all__ = ["object_id", "Checkpoint", "DONE"]
+
+DONE = -1
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def object_id(bucket: str, key: str, version: str) -> str:
+    """A short stable id of one version of one object (version id, else ETag)."""
+    digest = hashlib.sha256(f"{bucket}\0{key}\0{version}".encode("utf-8", "surrogatepass")).hexdigest()
+    return digest[:32]
+
+
+class Checkpoint:
+    """Thread-safe journal of object progress.
+
+    Args:
+        directory: the input's ``checkpoint_dir``.
+        input_name: the input stanza name (the file is named after it).
+        retention: seconds a finished object is remembered (default 14 days, the longest
+            an SQS message can live).
+        max_entries: cap on remembered objects.
+        fsync: flush every change to disk (power-loss safety); tests may turn it off.
+    """
+
+    def __init__(
+        self,
+        directory: str,
+        input_name: str,
+        retention: float = 14 * 86400,
+        max_entries: int = 200_000,
+        fsync: bool = True,
+    ):
+        os.makedirs(directory, exist_ok=True)
+        self.path = os.path.join(directory, _SAFE.sub("_", input_name) + ".ckpt.jsonl")
+        self.retention = retention
+        self.max_entries = max_entries
+        self.fsync = fsync
+        self._lock = threading.Lock()
+        self._entries: Dict[str, Tuple[int, float]] = {}
+        self._journal_lines = 0
+        self._load()
+        self._file = open(self.path, "a", encoding="utf-8")
+        self._compact_if_needed(force=self._journal_lines > len(self._entries) * 2 + 100)
+
+    # -- reading -------------------------------------------------------------------
+    def position(self, oid: str) -> int:
+        """Next position to write for ``oid``: 0 when unknown, ``DONE`` when finished."""
+        with self._lock:
+            entry = self._entries.get(oid)
+            return entry[0] if entry else 0
+
+    def is_done(self, oid: str) -> bool:
+        return self.position(oid) == DONE
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    # -- writing -------------------------------------------------------------------
+    def advance(self, oid: str, next_position: int) -> None:
+        """Record that every position before ``next_position`` has been written."""
+        self._write(oid, next_position)
+
+    def finish(self, oid: str) -> None:
+        """Record that the whole object has been written."""
+        self._write(oid, DONE)
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._file.closed:
+                self._file.flush()
+                self._file.close()
+
+    def size_bytes(self) -> int:
+        try:
+            return os.path.getsize(self.path)
+        except OSError:
+            return 0
+
+    def _write(self, oid: str, position: int) -> None:
+        now = time.time()
+        entry = {"o": oid, "t": round(now, 3)}
+        if position == DONE:
+            entry["d"] = 1
+        else:
+            entry["n"] = position
+        line = json.dumps(entry, separators=(",", ":")) + "\n"
+        with self._lock:
+            self._entries.pop(oid, None)  # re-insert: dict order is age order
+            self._entries[oid] = (position, now)
+            self._file.write(line)
+            self._file.flush()
+            if self.fsync:
+                os.fsync(self._file.fileno())
+            self._journal_lines += 1
+            self._compact_if_needed()
+
+    # -- persistence ---------------------------------------------------------------
+    def _load(self) -> None:
+        try:
+            handle = open(self.path, "r", encoding="utf-8")
+        except FileNotFoundError:
+            return
+        with handle:
+            for line in handle:
+                self._journal_lines += 1
+                try:
+                    entry = json.loads(line)
+                    oid = entry["o"]
+                    position = DONE if entry.get("d") else int(entry["n"])
+                    stamp = float(entry["t"])
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short by a crash
+                self._entries.pop(oid, None)
+                self._entries[oid] = (position, stamp)
+        self._expire(time.time())
+
+    def _expire(self, now: float) -> None:
+        cutoff = now - self.retention
+        stale = [oid for oid, (_, stamp) in self._entries.items() if stamp < cutoff]
+        for oid in stale:
+            del self._entries[oid]
+        excess = len(self._entries) - self.max_entries
+        if excess > 0:
+            for oid in list(self._entries)[:excess]:
+                del self._entries[oid]
+
+    def _compact_if_needed(self, force: bool = False) -> None:
+        if not force and self._journal_lines < max(1000, 4 * len(self._entries)):
+            return
+        self._expire(time.time())
+        tmp = self.path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as out:
+            for oid, (position, stamp) in self._entries.items():
+                entry = {"o": oid, "t": round(stamp, 3)}
+                if position == DONE:
+                    entry["d"] = 1
+                else:
+                    entry["n"] = position
+                out.write(json.dumps(entry, separators=(",", ":")) + "\n")
+            out.flush()
+            if self.fsync:
+                os.fsync(out.fileno())
+        self._file.close()
+        os.replace(tmp, self.path)
+        self._file = open(self.path, "a", encoding="utf-8")
+        self._journal_lines = len(self._entries)
+
+    def find(self, oid: str) -> Optional[Tuple[int, float]]:
+        with self._lock:
+            return self._entries.get(oid)

@@ -1,0 +1,303 @@
+"""Input parameters, parsed and validated.
+
+Every check raises :class:`ConfigError` naming the parameter as the admin sees it in
+Splunk Web, so ``--validate-arguments`` and the run itself report the same message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+from urllib.parse import urlparse
+
+from .errors import ConfigError
+
+__all__ = [
+    "LOG_TYPES",
+    "DEFAULT_KEY_EXCLUDE",
+    "AccountConfig",
+    "RoleConfig",
+    "ProxyConfig",
+    "InputConfig",
+    "parse_queue_url",
+    "parse_role_arn",
+    "parse_input",
+    "parse_role",
+    "parse_proxy",
+]
+
+LOG_TYPES = ("auto", "cloudtrail", "iru_activity", "thrive_audit", "s3_access", "json", "text")
+
+#: Keys skipped when ``key_exclude_regex`` is not set: CloudTrail digest files are
+#: integrity proofs, not events.
+DEFAULT_KEY_EXCLUDE = r"(^|/)CloudTrail-Digest/"
+
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}(\.fifo)?$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# sqs.us-east-1.amazonaws.com, us-east-1.queue.amazonaws.com (legacy),
+# sqs-fips.us-gov-west-1.amazonaws.com, vpce-...sqs.eu-west-1.vpce.amazonaws.com, .com.cn
+_REGION_IN_HOST = re.compile(
+    r"(?:^|\.)(?:sqs(?:-fips)?\.)?(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.(?:queue\.|vpce\.)?amazonaws\.com(?:\.cn)?$"
+)
+_LEGACY_REGION_HOST = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.queue\.amazonaws\.com(?:\.cn)?$")
+_ROLE_ARN = re.compile(
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::(?P<account>\d{12}):role/"
+    r"(?P<path_name>[\w+=,.@/-]{1,512})$"
+)
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """Credentials of an IAM user; both empty means the host's default chain."""
+
+    name: str
+    access_key_id: str = ""
+    secret_access_key: str = field(default="", repr=False)
+
+    @property
+    def uses_default_chain(self) -> bool:
+        return not self.access_key_id and not self.secret_access_key
+
+
+@dataclass(frozen=True)
+class RoleConfig:
+    """A role to assume with the account's credentials."""
+
+    name: str
+    role_arn: str
+    external_id: str = field(default="", repr=False)
+    session_duration: int = 3600
+
+
+@dataclass(frozen=True)
+class ProxyConfig:
+    """Proxy through which all AWS traffic goes when enabled."""
+
+    enabled: bool = False
+    proxy_type: str = "http"
+    host: str = ""
+    port: int = 0
+    username: str = ""
+    password: str = field(default="", repr=False)
+    rdns: bool = False
+
+    def url(self) -> str:
+        """The proxy URL with credentials, for the HTTP client only; never log it."""
+        from urllib.parse import quote
+
+        scheme = self.proxy_type
+        if scheme == "socks5" and self.rdns:
+            scheme = "socks5h"
+        if scheme == "socks4" and self.rdns:
+            scheme = "socks4a"
+        auth = ""
+        if self.username:
+            auth = quote(self.username, safe="")
+            if self.password:
+                auth += ":" + quote(self.password, safe="")
+            auth += "@"
+        return f"{scheme}://{auth}{self.host}:{self.port}"
+
+    def display(self) -> str:
+        """The proxy URL without credentials, safe for logs."""
+        return f"{self.proxy_type}://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    """One ``sqs_s3_audit://<name>`` stanza, validated."""
+
+    name: str
+    account: str
+    sqs_queue_url: str
+    region: str
+    iam_role: str = ""
+    log_type: str = "auto"
+    key_include_regex: Optional["re.Pattern[str]"] = None
+    key_exclude_regex: Optional["re.Pattern[str]"] = None
+    sqs_batch_size: int = 10
+    sqs_endpoint_url: str = ""
+    s3_endpoint_url: str = ""
+    sts_endpoint_url: str = ""
+    index: str = ""
+    sourcetype: str = ""
+    host: str = ""
+    max_workers: int = 4
+    validate_sns_signature: bool = False
+
+    def wants_key(self, key: str) -> bool:
+        """True when ``key`` passes the include and exclude regexes."""
+        if self.key_include_regex is not None and not self.key_include_regex.search(key):
+            return False
+        if self.key_exclude_regex is not None and self.key_exclude_regex.search(key):
+            return False
+        return True
+
+
+def parse_queue_url(url: str) -> tuple[str, str, str]:
+    """Split an SQS queue URL into (region or "", account id, queue name).
+
+    Raises:
+        ConfigError: naming ``sqs_queue_url`` when the URL is not a queue URL.
+    """
+    url = (url or "").strip()
+    if not url:
+        raise ConfigError("sqs_queue_url", "is required (e.g. https://sqs.us-east-1.amazonaws.com/123456789012/audit-queue)")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("https", "http") or not parsed.netloc:
+        raise ConfigError(
+            "sqs_queue_url",
+            f"{url!r} is not a queue URL: expected https://sqs.<region>.amazonaws.com/<account id>/<queue name>",
+        )
+    parts = [p for p in parsed.path.split("/") if p]
+    if len(parts) != 2 or not _ACCOUNT_ID.match(parts[0]) or not _QUEUE_NAME.match(parts[1]):
+        raise ConfigError(
+            "sqs_queue_url",
+            f"{url!r} is not a queue URL: the path must be /<12-digit account id>/<queue name>",
+        )
+    host = parsed.hostname or ""
+    match = _REGION_IN_HOST.search(host) or _LEGACY_REGION_HOST.match(host)
+    region = match.group("region") if match else ""
+    return region, parts[0], parts[1]
+
+
+def parse_role_arn(arn: str) -> str:
+    """Return the ARN stripped, or raise ConfigError naming ``role_arn``."""
+    arn = (arn or "").strip()
+    if not _ROLE_ARN.match(arn):
+        raise ConfigError(
+            "role_arn",
+            f"{arn!r} is not an IAM role ARN: expected arn:aws:iam::<12-digit account id>:role/<name>",
+        )
+    return arn
+
+
+def _int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if raw is None or str(raw).strip() == "":
+        return default
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ConfigError(name, f"{raw!r} is not a whole number ({low}-{high})") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"{value} is out of range ({low}-{high})")
+    return value
+
+
+def _regex_param(params: Mapping[str, str], name: str) -> "Optional[re.Pattern[str]]":
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return re.compile(raw)
+    except re.error as exc:
+        raise ConfigError(name, f"{raw!r} is not a valid regular expression: {exc}") from None
+
+
+def _url_param(params: Mapping[str, str], name: str) -> str:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return ""
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("https", "http") or not parsed.netloc:
+        raise ConfigError(name, f"{raw!r} is not an endpoint URL (expected https://host[:port])")
+    return raw
+
+
+def _bool(raw: object) -> bool:
+    return str(raw or "").strip().lower() in ("1", "true", "yes", "t", "y", "on")
+
+
+def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
+    """Validate one input stanza's parameters.
+
+    Args:
+        name: the stanza name without the ``sqs_s3_audit://`` prefix.
+        params: the stanza's parameters as strings.
+
+    Raises:
+        ConfigError: the first invalid parameter, named.
+    """
+    if name.startswith("sqs_s3_audit://"):
+        name = name[len("sqs_s3_audit://"):]
+    account = (params.get("account") or "").strip()
+    if not account:
+        raise ConfigError("account", "is required: choose an account from the Configuration page")
+    queue_url = (params.get("sqs_queue_url") or "").strip()
+    url_region, _, _ = parse_queue_url(queue_url)
+    region = (params.get("aws_region") or "").strip()
+    if region and not _REGION.match(region):
+        raise ConfigError("aws_region", f"{region!r} is not an AWS region name (e.g. us-east-1)")
+    region = region or url_region
+    if not region:
+        raise ConfigError(
+            "aws_region",
+            f"is required because the queue URL {queue_url!r} does not name a region",
+        )
+    log_type = (params.get("log_type") or "auto").strip() or "auto"
+    if log_type not in LOG_TYPES:
+        raise ConfigError("log_type", f"{log_type!r} is not one of {', '.join(LOG_TYPES)}")
+    include = _regex_param(params, "key_include_regex")
+    exclude = _regex_param(params, "key_exclude_regex")
+    if exclude is None:
+        exclude = re.compile(DEFAULT_KEY_EXCLUDE)
+    return InputConfig(
+        name=name,
+        account=account,
+        sqs_queue_url=queue_url,
+        region=region,
+        iam_role=(params.get("iam_role") or "").strip(),
+        log_type=log_type,
+        key_include_regex=include,
+        key_exclude_regex=exclude,
+        sqs_batch_size=_int_param(params, "sqs_batch_size", 10, 1, 10),
+        sqs_endpoint_url=_url_param(params, "sqs_endpoint_url"),
+        s3_endpoint_url=_url_param(params, "s3_endpoint_url"),
+        sts_endpoint_url=_url_param(params, "sts_endpoint_url"),
+        index=(params.get("index") or "").strip(),
+        sourcetype=(params.get("sourcetype") or "").strip(),
+        host=(params.get("host") or "").strip(),
+        max_workers=_int_param(params, "max_workers", 4, 1, 16),
+        validate_sns_signature=_bool(params.get("validate_sns_signature")),
+    )
+
+
+def parse_role(name: str, fields: Mapping[str, str]) -> RoleConfig:
+    """Validate an IAM role stanza (``ta_sqs_s3_audit_iam_role.conf``)."""
+    arn = parse_role_arn(fields.get("role_arn", ""))
+    duration = _int_param(fields, "session_duration", 3600, 900, 43200)
+    return RoleConfig(
+        name=name,
+        role_arn=arn,
+        external_id=(fields.get("external_id") or "").strip(),
+        session_duration=duration,
+    )
+
+
+def parse_proxy(fields: Mapping[str, str]) -> ProxyConfig:
+    """Validate the ``proxy`` stanza; a disabled or empty proxy is returned disabled."""
+    if not _bool(fields.get("proxy_enabled")):
+        return ProxyConfig()
+    host = (fields.get("proxy_url") or "").strip()
+    if "://" in host:
+        host = urlparse(host).hostname or ""
+    if not host:
+        raise ConfigError("proxy_url", "is required when the proxy is enabled")
+    port = _int_param(fields, "proxy_port", 0, 1, 65535)
+    if not port:
+        raise ConfigError("proxy_port", "is required when the proxy is enabled")
+    proxy_type = (fields.get("proxy_type") or "http").strip().lower()
+    if proxy_type not in ("http", "socks4", "socks5"):
+        raise ConfigError("proxy_type", f"{proxy_type!r} is not one of http, socks4, socks5")
+    return ProxyConfig(
+        enabled=True,
+        proxy_type=proxy_type,
+        host=host,
+        port=port,
+        username=(fields.get("proxy_username") or "").strip(),
+        password=fields.get("proxy_password") or "",
+        rdns=_bool(fields.get("proxy_rdns")),
+    )

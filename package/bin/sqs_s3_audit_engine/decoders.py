@@ -1,0 +1,356 @@
+"""Decompressed text -> records, streamed in bounded memory.
+
+Shapes read (see ``FORMATS.md``):
+
+- a top-level object holding the records in an array under ``Records`` (CloudTrail),
+  ``results`` (API-style wrappers) or ``resourceLogs`` (OpenTelemetry OTLP/JSON); the
+  array is walked element by element, so a 500 MB CloudTrail file never sits in memory;
+- JSON Lines and concatenated JSON values, one record each;
+- a top-level JSON array, one record per element;
+- text lines (S3 server access logs, anything else).
+
+Every yielded item is one *position*: a record (:class:`Item`) or a record that could
+not be used (:class:`BadRecord`). Positions are counted identically on every read of
+the same object, which is what lets the checkpoint resume mid-object.
+
+A JSON record keeps its exact source text (``raw``) when that text is already compact,
+so it needs no re-serialisation; :func:`event_text` decides.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterable, Iterator, NamedTuple, Optional, Union
+
+from .errors import ObjectError
+
+__all__ = [
+    "Item",
+    "BadRecord",
+    "MAX_RECORD_CHARS",
+    "decode_json",
+    "decode_lines",
+    "decode_auto",
+    "event_text",
+]
+
+#: A record larger than this is reported (``record_too_large``) and skipped. Splunk's
+#: own TRUNCATE for CloudTrail is 8 MiB.
+MAX_RECORD_CHARS = 8 << 20
+#: An OTLP ``resourceLogs`` element holds many log records; it is read whole.
+MAX_OTLP_RESOURCE_CHARS = 256 << 20
+#: Keys whose array value holds the records.
+STREAM_KEYS = ("Records", "results", "resourceLogs")
+_STREAM_KEY_AHEAD = re.compile(r'"(Records|results|resourceLogs)"\s*:\s*\[')
+_WS = re.compile(r"[ \t\n\r]*")
+_NOT_COMPACT = re.compile(r'[\n\r\t]|[\[{:,] |\s[\]}:,]')
+_raw_decode = json.JSONDecoder().raw_decode
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+class Item(NamedTuple):
+    """One record: the parsed value, its exact source text (or None), where it came from.
+
+    ``origin`` is the stream key (``Records``, ``results``, ``resourceLogs``), ``"line"``
+    for a text line (``value`` is then the line), or ``""`` for a bare JSON value.
+    """
+
+    value: object
+    raw: Optional[str]
+    origin: str
+
+
+class BadRecord(NamedTuple):
+    """A position that holds no usable record; logged, counted, skipped."""
+
+    reason: str
+    detail: str
+
+
+Decoded = Union[Item, BadRecord]
+
+
+def event_text(item: Item) -> str:
+    """The event's ``data``: compact JSON that parses back to the record, or the line."""
+    raw = item.raw
+    if raw is not None and not _NOT_COMPACT.search(raw):
+        return raw
+    if item.origin == "line":
+        return item.value  # type: ignore[return-value]
+    return _dumps(item.value)
+
+
+class _NeedMore(Exception):
+    pass
+
+
+class _Invalid(Exception):
+    pass
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Reader:
+    """A cursor over text chunks with just enough look-ahead to parse one value."""
+
+    __slots__ = ("_chunks", "buf", "pos", "eof")
+
+    def __init__(self, chunks: Iterable[str]):
+        self._chunks = iter(chunks)
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+
+    def fill(self) -> bool:
+        if self.eof:
+            return False
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            self.eof = True
+            return False
+        if self.pos:
+            self.buf = self.buf[self.pos:] + chunk
+            self.pos = 0
+        else:
+            self.buf += chunk
+        return True
+
+    def skip_ws(self) -> bool:
+        """Move past whitespace; False when nothing but whitespace is left."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                return True
+            if not self.fill():
+                return False
+
+    def peek(self) -> str:
+        return self.buf[self.pos] if self.skip_ws() else ""
+
+    def take(self, expected: str) -> str:
+        char = self.peek()
+        if not char or char not in expected:
+            found = repr(char) if char else "end of file"
+            raise _Invalid(f"expected one of {expected!r} but found {found}")
+        self.pos += 1
+        return char
+
+    def window(self, size: int) -> str:
+        while len(self.buf) - self.pos < size and self.fill():
+            pass
+        return self.buf[self.pos:self.pos + size]
+
+    def value(self, limit: int):
+        """Parse the JSON value at the cursor: (value, exact source text)."""
+        while True:
+            buf, pos = self.buf, self.pos
+            try:
+                value, end = _raw_decode(buf, pos)
+            except json.JSONDecodeError as exc:
+                truncated = exc.msg.startswith("Unterminated string") or exc.pos >= len(buf) - 32
+                if self.eof or not truncated:
+                    raise _Invalid(f"{exc.msg} at character {exc.pos - pos} of the record") from None
+                if len(buf) - pos > limit:
+                    raise _TooLarge(f"record longer than {limit} characters") from None
+                if not self.fill():
+                    raise _Invalid(f"{exc.msg} (the object ends inside a record)") from None
+                continue
+            if end >= len(buf) and not self.eof and not isinstance(value, (dict, list, str)):
+                # A number or literal at the very end of the buffer may continue.
+                if self.fill():
+                    continue
+            self.pos = end
+            return value, buf[pos:end]
+
+    def skip_line(self) -> None:
+        """Discard through the next newline without keeping what is skipped."""
+        while True:
+            nl = self.buf.find("\n", self.pos)
+            if nl >= 0:
+                self.pos = nl + 1
+                return
+            self.pos = len(self.buf)
+            if not self.fill():
+                return
+
+    def line(self, limit: int):
+        """The next line without its end, a _TooLarge marker, or None at EOF."""
+        while True:
+            nl = self.buf.find("\n", self.pos)
+            if nl >= 0:
+                text = self.buf[self.pos:nl]
+                self.pos = nl + 1
+                if len(text) > limit:
+                    return _TooLarge(f"line longer than {limit} characters")
+                return text[:-1] if text.endswith("\r") else text
+            if len(self.buf) - self.pos > limit:
+                self.skip_line()
+                return _TooLarge(f"line longer than {limit} characters")
+            if not self.fill():
+                if self.pos >= len(self.buf):
+                    return None
+                text = self.buf[self.pos:]
+                self.pos = len(self.buf)
+                return text[:-1] if text.endswith("\r") else text
+
+
+def decode_lines(chunks: Iterable[str], bucket: str = "", key: str = "", reader: Optional[_Reader] = None) -> Iterator[Decoded]:
+    """One item per non-empty text line."""
+    reader = reader or _Reader(chunks)
+    while True:
+        line = reader.line(MAX_RECORD_CHARS)
+        if line is None:
+            return
+        if isinstance(line, _TooLarge):
+            yield BadRecord("record_too_large", str(line))
+            continue
+        if line.strip():
+            yield Item(line, line, "line")
+
+
+def decode_json(chunks: Iterable[str], bucket: str = "", key: str = "", reader: Optional[_Reader] = None) -> Iterator[Decoded]:
+    """Records of a JSON object: see the module docstring for the shapes.
+
+    Raises:
+        ObjectError: ``invalid_json`` when the structure breaks where no record boundary
+            can be found again (inside a streamed array), ``record_too_large`` likewise.
+    """
+    reader = reader or _Reader(chunks)
+    try:
+        while reader.skip_ws():
+            char = reader.buf[reader.pos]
+            if char == "[":
+                reader.pos += 1
+                yield from _array(reader, "", MAX_RECORD_CHARS)
+                continue
+            if char == "{" and _STREAM_KEY_AHEAD.search(_first_line(reader.window(2048))):
+                yield from _walk_object(reader)
+                continue
+            try:
+                value, raw = reader.value(MAX_RECORD_CHARS)
+            except _Invalid as exc:
+                yield BadRecord("invalid_json", str(exc))
+                reader.skip_line()
+                continue
+            except _TooLarge as exc:
+                yield BadRecord("record_too_large", str(exc))
+                reader.skip_line()
+                continue
+            yield Item(value, raw, "")
+    except _Invalid as exc:
+        raise ObjectError(bucket, key, "invalid_json", str(exc)) from None
+    except _TooLarge as exc:
+        raise ObjectError(bucket, key, "record_too_large", str(exc)) from None
+
+
+def decode_auto(chunks: Iterable[str], bucket: str = "", key: str = "") -> Iterator[Decoded]:
+    """JSON when the content starts like JSON and its first value parses; else lines."""
+    reader = _Reader(chunks)
+    first = reader.peek()
+    if first in ("{", "["):
+        # Drop leading whitespace so that a failed first parse can rewind to 0.
+        reader.buf, reader.pos = reader.buf[reader.pos:], 0
+        start = 0
+        window = reader.window(2048)
+        if first == "[" and not _ARRAY_START.match(window):
+            yield from decode_lines((), bucket, key, reader)  # "[2024-01-01 ...] text"
+            return
+        if first == "[" or (first == "{" and _STREAM_KEY_AHEAD.search(_first_line(window))):
+            yield from decode_json((), bucket, key, reader)
+            return
+        try:
+            value, raw = reader.value(MAX_RECORD_CHARS)
+        except (_Invalid, _TooLarge):
+            reader.pos = start
+            yield from decode_lines((), bucket, key, reader)
+            return
+        yield Item(value, raw, "")
+        yield from decode_json((), bucket, key, reader)
+        return
+    yield from decode_lines((), bucket, key, reader)
+
+
+def _first_line(window: str) -> str:
+    """Where to look for a record-array key: the first line of JSON Lines, or the
+    whole window of a pretty-printed document (whose first line is a lone ``{``)."""
+    nl = window.find("\n", 1)
+    if nl < 0 or not window[:nl].strip(" \t\r{"):
+        return window
+    return window[:nl]
+
+
+_ARRAY_START = re.compile(r'\[\s*[\[{"\]]')
+
+
+def _array(reader: _Reader, origin: str, limit: int) -> Iterator[Decoded]:
+    """Elements of the array whose ``[`` was just consumed."""
+    if reader.peek() == "]":
+        reader.pos += 1
+        return
+    while True:
+        if not reader.skip_ws():
+            raise _Invalid("the object ends inside an array (file cut short?)")
+        value, raw = reader.value(limit)
+        if origin == "resourceLogs":
+            yield from _otlp_records(value)
+        else:
+            yield Item(value, raw, origin)
+        if reader.take(",]") == "]":
+            return
+
+
+def _walk_object(reader: _Reader) -> Iterator[Decoded]:
+    """A top-level object: stream its record array, keep its other (small) members."""
+    reader.take("{")
+    others: dict = {}
+    streamed = False
+    if reader.peek() == "}":
+        reader.pos += 1
+    else:
+        while True:
+            reader.skip_ws()
+            name, _ = reader.value(1 << 16)
+            if not isinstance(name, str):
+                raise _Invalid("object member name is not a string")
+            reader.take(":")
+            if name in STREAM_KEYS and reader.peek() == "[":
+                reader.pos += 1
+                streamed = True
+                limit = MAX_OTLP_RESOURCE_CHARS if name == "resourceLogs" else MAX_RECORD_CHARS
+                yield from _array(reader, name, limit)
+            else:
+                reader.skip_ws()
+                others[name], _ = reader.value(MAX_RECORD_CHARS)
+            if reader.take(",}") == "}":
+                break
+    if not streamed:
+        yield Item(others, None, "")
+
+
+def _otlp_records(resource_logs: object) -> Iterator[Decoded]:
+    """OTLP ``resourceLogs`` element -> its log records, each with resource and scope."""
+    if not isinstance(resource_logs, dict):
+        yield BadRecord("invalid_otlp", "a resourceLogs element is not an object")
+        return
+    resource = resource_logs.get("resource")
+    scope_logs = resource_logs.get("scopeLogs")
+    if scope_logs is None:
+        scope_logs = resource_logs.get("instrumentationLibraryLogs") or []
+    for scope_log in scope_logs if isinstance(scope_logs, list) else []:
+        if not isinstance(scope_log, dict):
+            yield BadRecord("invalid_otlp", "a scopeLogs element is not an object")
+            continue
+        scope = scope_log.get("scope", scope_log.get("instrumentationLibrary"))
+        for log_record in scope_log.get("logRecords") or []:
+            if not isinstance(log_record, dict):
+                yield BadRecord("invalid_otlp", "a logRecords element is not an object")
+                continue
+            record = dict(log_record)
+            if resource is not None and "resource" not in record:
+                record["resource"] = resource
+            if scope is not None and "scope" not in record:
+                record["scope"] = scope
+            yield Item(record, None, "resourceLogs")

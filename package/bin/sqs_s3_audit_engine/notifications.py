@@ -1,0 +1,194 @@
+"""SQS message bodies -> the S3 objects they announce.
+
+Forms understood (see ``FORMATS.md``):
+
+- S3 event notification sent straight to SQS (``Records[].s3``). Keys are form-URL-encoded
+  (``+`` is a space, ``%2B`` a plus); only ``ObjectCreated:*`` records name objects to read.
+- The same wrapped in an SNS envelope (``Type: Notification``, ``Message`` a JSON string),
+  and SNS raw delivery (the bare S3 event).
+- EventBridge "Object Created" events (``detail.object.key``, ``etag``, ``version-id``).
+- CloudTrail's own SNS notification (``s3Bucket`` + ``s3ObjectKey`` list, keys not encoded).
+- ``s3:TestEvent``: sent once when a notification is configured; no objects.
+
+Anything else raises :class:`NotificationError`, whose message carries a short excerpt.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional
+from urllib.parse import unquote_plus
+
+from .errors import NotificationError
+from .timestamps import iso8601_to_epoch
+
+__all__ = ["ObjectRef", "Notification", "parse_notification", "excerpt"]
+
+#: kinds of notification
+S3_EVENT = "s3"
+SNS_S3_EVENT = "sns+s3"
+EVENTBRIDGE = "eventbridge"
+CLOUDTRAIL_SNS = "cloudtrail_sns"
+SNS_CLOUDTRAIL = "sns+cloudtrail_sns"
+TEST_EVENT = "s3_test_event"
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """One object a notification names.
+
+    ``event_time`` is the S3 event's own time (epoch seconds) when the notification
+    carries one, for the ingestion-lag metric.
+    """
+
+    bucket: str
+    key: str
+    version_id: str = ""
+    etag: str = ""
+    size: Optional[int] = None
+    event_time: Optional[float] = None
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass
+class Notification:
+    """A parsed message: its kind, the objects to read, and records it ignored."""
+
+    kind: str
+    objects: List[ObjectRef] = field(default_factory=list)
+    ignored: List[str] = field(default_factory=list)  # e.g. "ObjectRemoved:Delete s3://b/k"
+
+
+def excerpt(body: str, limit: int = 200) -> str:
+    """The first ``limit`` characters of a body, on one line, for error logs."""
+    text = " ".join(str(body)[: limit + 1].split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def parse_notification(
+    body: str, sns_validator: Optional[Callable[[dict], None]] = None
+) -> Notification:
+    """Parse an SQS message body.
+
+    Args:
+        body: the message body.
+        sns_validator: when set, called with every SNS envelope before it is trusted;
+            it raises :class:`NotificationError` when the signature does not verify.
+
+    Raises:
+        NotificationError: the body is no notification this add-on understands.
+    """
+    try:
+        doc = json.loads(body)
+    except (TypeError, ValueError):
+        raise NotificationError(f"message body is not JSON: {excerpt(body)!r}") from None
+    if not isinstance(doc, dict):
+        raise NotificationError(f"message body is not a JSON object: {excerpt(body)!r}")
+
+    if doc.get("Type") == "Notification" and "Message" in doc and "TopicArn" in doc:
+        if sns_validator is not None:
+            sns_validator(doc)
+        message = doc.get("Message")
+        try:
+            inner = json.loads(message) if isinstance(message, str) else message
+        except ValueError:
+            raise NotificationError(
+                f"SNS message from {doc.get('TopicArn')} is not JSON: {excerpt(message)!r}"
+            ) from None
+        if not isinstance(inner, dict):
+            raise NotificationError(f"SNS message from {doc.get('TopicArn')} is not a JSON object")
+        note = _parse_document(inner, body)
+        note.kind = "sns+" + note.kind
+        return note
+    if doc.get("Type") == "SubscriptionConfirmation":
+        raise NotificationError(
+            f"SNS subscription confirmation for {doc.get('TopicArn')}: confirm the "
+            "subscription of this queue to the topic in the SNS console"
+        )
+    return _parse_document(doc, body)
+
+
+def _parse_document(doc: dict, body: str) -> Notification:
+    if doc.get("Event") == "s3:TestEvent":
+        return Notification(kind=TEST_EVENT)
+    if isinstance(doc.get("Records"), list):
+        return _parse_s3_records(doc["Records"], body)
+    if doc.get("source") == "aws.s3" and isinstance(doc.get("detail"), dict):
+        return _parse_eventbridge(doc, body)
+    if "s3Bucket" in doc and "s3ObjectKey" in doc:
+        return _parse_cloudtrail_sns(doc, body)
+    raise NotificationError(f"unknown notification format: {excerpt(body)!r}")
+
+
+def _parse_s3_records(records: list, body: str) -> Notification:
+    note = Notification(kind=S3_EVENT)
+    for record in records:
+        if not isinstance(record, dict) or not isinstance(record.get("s3"), dict):
+            raise NotificationError(f"S3 event record without an s3 object: {excerpt(body)!r}")
+        s3 = record["s3"]
+        bucket = (s3.get("bucket") or {}).get("name")
+        obj = s3.get("object") or {}
+        raw_key = obj.get("key")
+        if not bucket or raw_key is None:
+            raise NotificationError(f"S3 event record without bucket name or object key: {excerpt(body)!r}")
+        key = unquote_plus(raw_key)
+        event_name = str(record.get("eventName") or "")
+        if not event_name.startswith("ObjectCreated:"):
+            note.ignored.append(f"{event_name or 'unnamed event'} s3://{bucket}/{key}")
+            continue
+        note.objects.append(
+            ObjectRef(
+                bucket=bucket,
+                key=key,
+                version_id=obj.get("versionId") or "",
+                etag=obj.get("eTag") or "",
+                size=_int_or_none(obj.get("size")),
+                event_time=iso8601_to_epoch(record.get("eventTime")),
+            )
+        )
+    return note
+
+
+def _parse_eventbridge(doc: dict, body: str) -> Notification:
+    note = Notification(kind=EVENTBRIDGE)
+    detail = doc["detail"]
+    bucket = (detail.get("bucket") or {}).get("name")
+    obj = detail.get("object") or {}
+    key = obj.get("key")
+    if not bucket or key is None:
+        raise NotificationError(f"EventBridge S3 event without bucket name or object key: {excerpt(body)!r}")
+    if doc.get("detail-type") != "Object Created":
+        note.ignored.append(f"{doc.get('detail-type')} s3://{bucket}/{key}")
+        return note
+    note.objects.append(
+        ObjectRef(
+            bucket=bucket,
+            key=key,
+            version_id=obj.get("version-id") or "",
+            etag=obj.get("etag") or "",
+            size=_int_or_none(obj.get("size")),
+            event_time=iso8601_to_epoch(doc.get("time")),
+        )
+    )
+    return note
+
+
+def _parse_cloudtrail_sns(doc: dict, body: str) -> Notification:
+    bucket = doc.get("s3Bucket")
+    keys = doc.get("s3ObjectKey")
+    if isinstance(keys, str):
+        keys = [keys]
+    if not bucket or not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise NotificationError(f"CloudTrail notification without s3Bucket or s3ObjectKey list: {excerpt(body)!r}")
+    return Notification(kind=CLOUDTRAIL_SNS, objects=[ObjectRef(bucket=bucket, key=k) for k in keys])
+
+
+def _int_or_none(value) -> Optional[int]:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,140 @@
+"""Record timestamps -> Splunk ``<time>`` text (epoch seconds, up to microseconds).
+
+Times are kept as text built from integers, never floats, so ``occurred_at``'s
+microseconds and OpenTelemetry's nanoseconds survive exactly (truncated to the
+microsecond Splunk stores).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from typing import Optional
+
+__all__ = [
+    "iso8601_to_epoch",
+    "iso8601_to_text",
+    "unix_nano_to_text",
+    "access_log_time_to_text",
+    "epoch_to_text",
+    "number_to_text",
+]
+
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_MINUTES: dict = {}  # "YYYY-MM-DDTHH:MM" -> epoch of that minute (UTC)
+
+
+def _minute_epoch(prefix: str) -> int:
+    value = _MINUTES.get(prefix)
+    if value is None:
+        if len(_MINUTES) > 8192:
+            _MINUTES.clear()
+        value = calendar.timegm(
+            (int(prefix[0:4]), int(prefix[5:7]), int(prefix[8:10]), int(prefix[11:13]), int(prefix[14:16]), 0, 0, 0, 0)
+        )
+        _MINUTES[prefix] = value
+    return value
+
+
+def _iso_parts(value: str) -> Optional[tuple]:
+    """(whole seconds, microseconds) of an ISO-8601 time, or None."""
+    # Fast path: CloudTrail's "2023-07-19T21:33:41Z".
+    if len(value) == 20 and value[19] == "Z" and value[10] == "T" and value[16] == ":":
+        try:
+            return _minute_epoch(value[:16]) + int(value[17:19]), 0
+        except ValueError:
+            return None
+    match = _ISO.match(value.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, frac, tz = match.groups()
+    try:
+        seconds = calendar.timegm((int(year), int(month), int(day), int(hour), int(minute), int(second), 0, 0, 0))
+    except (ValueError, OverflowError):
+        return None
+    micros = int((frac or "0")[:6].ljust(6, "0"))
+    if tz and tz not in ("Z", "z"):
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        offset = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) >= 4 else 0)
+        seconds -= sign * offset
+    return seconds, micros
+
+
+def _text(seconds: int, micros: int) -> str:
+    return f"{seconds}.{micros:06d}" if micros else str(seconds)
+
+
+def iso8601_to_text(value: object) -> Optional[str]:
+    """``2023-07-19T21:33:41Z`` -> ``"1689802421"``; None when not a time."""
+    if not isinstance(value, str):
+        return None
+    parts = _iso_parts(value)
+    return _text(*parts) if parts else None
+
+
+def iso8601_to_epoch(value: object) -> Optional[float]:
+    """ISO-8601 text -> epoch seconds as float (for metrics), or None."""
+    if not isinstance(value, str):
+        return None
+    parts = _iso_parts(value)
+    return parts[0] + parts[1] / 1e6 if parts else None
+
+
+def unix_nano_to_text(value: object) -> Optional[str]:
+    """OpenTelemetry ``timeUnixNano`` (string or integer) -> epoch text; None for 0/absent."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        nanos = int(value)
+    except (TypeError, ValueError):
+        return None
+    if nanos <= 0:
+        return None
+    return _text(nanos // 1_000_000_000, (nanos % 1_000_000_000) // 1000)
+
+
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+
+def access_log_time_to_text(value: str) -> Optional[str]:
+    """``06/Feb/2019:00:01:57 +0000`` (brackets stripped) -> epoch text."""
+    try:
+        day, month, rest = value.split("/", 2)
+        year, hour, minute, second_tz = rest.split(":", 3)
+        second, tz = second_tz.split(" ", 1)
+        seconds = calendar.timegm((int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), 0, 0, 0))
+        tz = tz.strip()
+        if tz and tz[0] in "+-" and len(tz) >= 5:
+            offset = int(tz[1:3]) * 3600 + int(tz[3:5]) * 60
+            seconds -= offset if tz[0] == "+" else -offset
+        return str(seconds)
+    except (ValueError, KeyError, OverflowError):
+        return None
+
+
+def epoch_to_text(value: float) -> str:
+    """Epoch seconds (float) -> text with at most microseconds."""
+    micros_total = int(round(value * 1_000_000))
+    return _text(micros_total // 1_000_000, micros_total % 1_000_000)
+
+
+def number_to_text(value: object) -> Optional[str]:
+    """A numeric epoch in seconds, milliseconds, microseconds or nanoseconds -> text."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value <= 0:
+        return None
+    if isinstance(value, int):
+        if value >= 10**17:
+            return unix_nano_to_text(value)
+        if value >= 10**14:
+            return _text(value // 1_000_000, value % 1_000_000)
+        if value >= 10**11:
+            return _text(value // 1000, (value % 1000) * 1000)
+        return str(value)
+    if value >= 10**11:
+        value = value / 1000.0
+    return epoch_to_text(value)

@@ -1,0 +1,286 @@
+"""The modular input protocol for ``sqs_s3_audit``: ``--scheme``, ``--validate-arguments``, run.
+
+splunkd starts ``bin/sqs_s3_audit.py`` with the input configuration XML on stdin
+(``server_uri``, ``session_key``, ``checkpoint_dir``, one ``<stanza>``). The input reads
+its account, role, proxy and log level from splunkd's REST API, then runs the engine's
+collector until SIGTERM, when it stops taking messages, closes the XML stream and
+exits 0 within 10 seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from typing import Dict, IO, List, Optional, Tuple
+
+from sqs_s3_audit_engine import __version__
+from sqs_s3_audit_engine.aws import ObjectStore, Queue, build_clients
+from sqs_s3_audit_engine.checkpoint import Checkpoint
+from sqs_s3_audit_engine.collector import Collector
+from sqs_s3_audit_engine.config import (
+    LOG_TYPES,
+    AccountConfig,
+    InputConfig,
+    ProxyConfig,
+    RoleConfig,
+    parse_input,
+    parse_proxy,
+    parse_role,
+)
+from sqs_s3_audit_engine.errors import AwsCallError, ConfigError
+from sqs_s3_audit_engine.metrics import kv
+
+from .event_writer import XmlEventWriter, escape
+from .logs import RedactingFilter, setup_logger
+from .splunkd_config import SplunkdConfig, SplunkdConfigError
+
+__all__ = ["main", "scheme_xml", "parse_input_xml", "parse_validation_xml"]
+
+SCHEME_NAME = "sqs_s3_audit"
+
+# (name, title, description, required_on_create)
+ARGUMENTS: List[Tuple[str, str, str, bool]] = [
+    ("account", "AWS account", "Account name from the Configuration page (ta_sqs_s3_audit_account.conf).", True),
+    ("iam_role", "IAM role", "Role (ta_sqs_s3_audit_iam_role.conf) assumed with the account's credentials.", False),
+    ("sqs_queue_url", "SQS queue URL", "https://sqs.<region>.amazonaws.com/<account id>/<queue name>", True),
+    ("aws_region", "AWS region", "Defaults to the region in the queue URL.", False),
+    ("log_type", "Log type", "One of " + ", ".join(LOG_TYPES) + " (default auto).", False),
+    ("key_include_regex", "Key include regex", "Only keys matching this regex are read.", False),
+    ("key_exclude_regex", "Key exclude regex", "Keys matching this regex are skipped (default: CloudTrail-Digest/).", False),
+    ("sqs_batch_size", "SQS batch size", "Messages per receive, 1-10 (default 10).", False),
+    ("sqs_endpoint_url", "SQS endpoint URL", "Private (VPC) or FIPS endpoint for SQS.", False),
+    ("s3_endpoint_url", "S3 endpoint URL", "Private (VPC) or FIPS endpoint for S3.", False),
+    ("sts_endpoint_url", "STS endpoint URL", "Private (VPC) or regional endpoint for STS.", False),
+    ("max_workers", "Workers", "Messages worked on at once, 1-16 (default 4).", False),
+    ("validate_sns_signature", "Validate SNS signatures", "Verify SNS message signatures (default off).", False),
+]
+
+
+def scheme_xml() -> str:
+    """The ``--scheme`` answer."""
+    args = []
+    for name, title, description, required in ARGUMENTS:
+        args.append(
+            f'<arg name="{name}"><title>{escape(title)}</title><description>{escape(description)}</description>'
+            f"<data_type>string</data_type><required_on_edit>false</required_on_edit>"
+            f"<required_on_create>{'true' if required else 'false'}</required_on_create></arg>"
+        )
+    return (
+        "<scheme><title>SQS-based S3 audit logs</title>"
+        "<description>Collect vendor audit logs (CloudTrail, Iru Endpoint, Thrive, S3 access logs) "
+        "announced on an SQS queue.</description>"
+        "<use_external_validation>true</use_external_validation>"
+        "<use_single_instance>false</use_single_instance>"
+        "<streaming_mode>xml</streaming_mode>"
+        "<endpoint><args>" + "".join(args) + "</args></endpoint></scheme>\n"
+    )
+
+
+def _text(root: ET.Element, tag: str) -> str:
+    node = root.find(tag)
+    return (node.text or "").strip() if node is not None else ""
+
+
+def _params(node: ET.Element) -> Dict[str, str]:
+    params: Dict[str, str] = {}
+    for param in node.findall("param"):
+        params[param.get("name", "")] = (param.text or "").strip()
+    return params
+
+
+def parse_input_xml(text: str) -> Tuple[Dict[str, str], str, Dict[str, str]]:
+    """(header fields, stanza name, stanza params) of the run-time configuration XML."""
+    root = ET.fromstring(text)
+    header = {tag: _text(root, tag) for tag in ("server_host", "server_uri", "session_key", "checkpoint_dir")}
+    stanza = root.find("configuration/stanza")
+    if stanza is None:
+        raise ConfigError("configuration", "the input configuration from splunkd has no <stanza>")
+    return header, stanza.get("name", ""), _params(stanza)
+
+
+def parse_validation_xml(text: str) -> Tuple[Dict[str, str], str, Dict[str, str]]:
+    """(header fields, item name, params) of the ``--validate-arguments`` XML."""
+    root = ET.fromstring(text)
+    header = {tag: _text(root, tag) for tag in ("server_host", "server_uri", "session_key", "checkpoint_dir")}
+    item = root.find("item")
+    if item is None:
+        raise ConfigError("item", "the validation request from splunkd has no <item>")
+    return header, item.get("name", ""), _params(item)
+
+
+class _Settings:
+    """Everything the input reads from splunkd, already validated."""
+
+    def __init__(self, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig, level: str):
+        self.account, self.role, self.proxy, self.level = account, role, proxy, level
+
+
+def load_settings(splunkd: SplunkdConfig, cfg: InputConfig) -> _Settings:
+    """Read account, role, proxy and log level; errors name the parameter at fault."""
+    try:
+        fields = splunkd.account(cfg.account)
+    except SplunkdConfigError as exc:
+        raise ConfigError("account", str(exc)) from None
+    account = AccountConfig(
+        name=cfg.account,
+        access_key_id=(fields.get("aws_access_key_id") or "").strip(),
+        secret_access_key=(fields.get("aws_secret_access_key") or "").strip(),
+    )
+    if bool(account.access_key_id) != bool(account.secret_access_key):
+        raise ConfigError("account", f"account {cfg.account!r} has only one of access key id and secret access key")
+    role = None
+    if cfg.iam_role:
+        try:
+            role_fields = splunkd.iam_role(cfg.iam_role)
+        except SplunkdConfigError as exc:
+            raise ConfigError("iam_role", str(exc)) from None
+        role = parse_role(cfg.iam_role, role_fields)
+    try:
+        proxy = parse_proxy(splunkd.proxy() or {})
+        level = splunkd.log_level() or "INFO"
+    except SplunkdConfigError as exc:
+        raise ConfigError("proxy", str(exc)) from None
+    return _Settings(account, role, proxy, level)
+
+
+def validate(text: str, out: IO[str]) -> int:
+    """``--validate-arguments``: 0 when valid, else 1 with an ``<error>`` naming the parameter."""
+    try:
+        header, name, params = parse_validation_xml(text)
+        cfg = parse_input(name, params)
+        if header.get("server_uri") and header.get("session_key"):
+            splunkd = SplunkdConfig(header["server_uri"], header["session_key"])
+            settings = load_settings(splunkd, cfg)
+            if settings.proxy.enabled and settings.proxy.proxy_type != "http":
+                raise ConfigError("proxy_type", "only HTTP proxies are supported by the AWS SDK")
+    except (ConfigError, ET.ParseError, SplunkdConfigError) as exc:
+        out.write(f"<error><message>{escape(str(exc))}</message></error>\n")
+        out.flush()
+        return 1
+    return 0
+
+
+def run(text: str, out_binary, err: IO[str]) -> int:
+    """Run the input until SIGTERM. Returns the exit status."""
+    try:
+        header, stanza, params = parse_input_xml(text)
+        cfg = parse_input(stanza, params)
+    except (ConfigError, ET.ParseError) as exc:
+        err.write(f"ERROR sqs_s3_audit: invalid input configuration: {exc}\n")
+        return 1
+    redactor = RedactingFilter([header.get("session_key", "")])
+    log = setup_logger(cfg.name, "INFO", redactor)
+    stop = threading.Event()
+
+    def on_signal(signum, frame):  # noqa: ARG001 - signal handler signature
+        if not stop.is_set():
+            log.info(kv(action="stopping", signal=signum))
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if hasattr(signal, "SIGBREAK"):
+        signal.signal(signal.SIGBREAK, on_signal)  # Windows
+
+    try:
+        splunkd = SplunkdConfig(header["server_uri"], header["session_key"])
+        settings = load_settings(splunkd, cfg)
+    except (ConfigError, SplunkdConfigError) as exc:
+        log.error(kv(action="config_error", input=cfg.name, detail=str(exc)))
+        err.write(f"ERROR sqs_s3_audit://{cfg.name}: {redactor.redact(str(exc))}\n")
+        return 1
+    for secret in (settings.account.secret_access_key, settings.role.external_id if settings.role else "",
+                   settings.proxy.password):
+        redactor.add(secret)
+    log = setup_logger(cfg.name, settings.level, redactor)
+    log.info(kv(action="configured", version=__version__, input=cfg.name, account=cfg.account,
+                iam_role=cfg.iam_role or None, role_arn=settings.role.role_arn if settings.role else None,
+                queue=cfg.sqs_queue_url, region=cfg.region, proxy=settings.proxy.display() if settings.proxy.enabled else None,
+                default_credentials=settings.account.uses_default_chain or None))
+
+    writer = XmlEventWriter(out_binary, f"{SCHEME_NAME}://{cfg.name}", cfg.index, cfg.host)
+    writer.open()
+    checkpoint_dir = header.get("checkpoint_dir") or os.path.join(os.getcwd(), "checkpoints")
+    checkpoint = Checkpoint(checkpoint_dir, cfg.name)
+    status = {"code": 0}
+
+    def collect() -> None:
+        backoff = 1.0
+        reported = set()
+        while not stop.is_set():
+            try:
+                clients = build_clients(cfg, settings.account, settings.role, settings.proxy)
+                break
+            except AwsCallError as exc:
+                cause = (exc.call, exc.code)
+                log.log(10 if cause in reported else 40,
+                        kv(action="aws_error", call=exc.call, reason=exc.code, detail=str(exc)))
+                reported.add(cause)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 60.0)
+            except ConfigError as exc:
+                log.error(kv(action="config_error", input=cfg.name, detail=str(exc)))
+                status["code"] = 1
+                stop.set()
+                return
+        else:
+            return
+        collector = Collector(
+            cfg,
+            Queue(clients.sqs, cfg.sqs_queue_url),
+            ObjectStore(clients.s3),
+            checkpoint,
+            writer,
+            log,
+            sns_validator=_sns_validator(cfg, settings, log),
+        )
+        collector.run(stop, shutdown_grace=5.0)
+
+    thread = threading.Thread(target=collect, name="collector", daemon=True)
+    thread.start()
+    while thread.is_alive() and not stop.is_set():
+        thread.join(0.5)
+    thread.join(7.0)
+    if thread.is_alive():
+        log.warning(kv(action="stop_timeout", detail="workers still busy; their messages come back after the visibility timeout"))
+    writer.close()
+    checkpoint.close()
+    log.info(kv(action="stopped", events_written=writer.events_written))
+    return status["code"]
+
+
+def _sns_validator(cfg: InputConfig, settings: _Settings, log):
+    if not cfg.validate_sns_signature:
+        return None
+    from sqs_s3_audit_engine.sns import SnsSignatureValidator
+
+    return SnsSignatureValidator(proxy=settings.proxy)
+
+
+def main(argv: List[str], stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
+    if argv and argv[0] == "--scheme":
+        stdout.write(scheme_xml())
+        stdout.flush()
+        return 0
+    text = stdin.read()
+    if argv and argv[0] == "--validate-arguments":
+        return validate(text, stdout)
+    binary = getattr(stdout, "buffer", stdout)
+    return run(text, binary, stderr)
+
+
+def entry() -> None:
+    """Console entry used by ``bin/sqs_s3_audit.py``."""
+    code = main(sys.argv[1:], sys.stdin, sys.stdout, sys.stderr)
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError, OSError):
+        pass
+    logging.shutdown()
+    # Daemon threads blocked in a network call must not hold the process open.
+    os._exit(code)

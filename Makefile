@@ -7,7 +7,7 @@
 #   make appinspect  package, then AppInspect (precert, cloud tags) must report
 #                    0 errors, 0 failures, 0 future failures
 #   make demo|bench  build, then scripts/demo.py | scripts/bench.py
-#   make clean
+#   make clean       build outputs; make distclean also removes the venvs
 #
 # The version lives in VERSION only.
 
@@ -47,7 +47,7 @@ LIB_PIP_VERSION := 26.0.1
 # compiled dependencies (grpcio, protobuf, opentelemetry) out.
 LIB_PIP_FLAGS   := --no-deps --no-compile --ignore-installed --disable-pip-version-check
 
-.PHONY: venv build package test demo bench appinspect clean check-pythons
+.PHONY: venv build package test demo bench appinspect clean distclean check-pythons
 
 check-pythons:
 	@test -x "$(PY39)"  || { echo "Python 3.9 not found (set PY39=/path/to/python3.9)" >&2; exit 1; }
@@ -106,3 +106,6 @@ bench: build
 clean:
 	rm -rf $(OUTPUT) $(DIST) build .pytest_cache
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) $(VENV_LIB) $(VENV_AI)

@@ -112,6 +112,8 @@ class Checkpoint:
         with self._lock:
             self._entries.pop(oid, None)  # re-insert: dict order is age order
             self._entries[oid] = (position, now)
+            if len(self._entries) > self.max_entries:
+                del self._entries[next(iter(self._entries))]
             self._file.write(line)
             self._file.flush()
             if self.fsync:
@@ -150,7 +152,7 @@ class Checkpoint:
                 del self._entries[oid]
 
     def _compact_if_needed(self, force: bool = False) -> None:
-        if not force and self._journal_lines < max(1000, 4 * len(self._entries)):
+        if not force and self._journal_lines < max(1000, 2 * len(self._entries)):
             return
         self._expire(time.time())
         tmp = self.path + ".tmp"

@@ -90,7 +90,11 @@ class _Invalid(Exception):
 
 
 class _TooLarge(Exception):
-    pass
+    """``consumed`` is True when the cursor already stands after the record."""
+
+    def __init__(self, message: str, consumed: bool = False):
+        super().__init__(message)
+        self.consumed = consumed
 
 
 class _Reader:
@@ -162,6 +166,9 @@ class _Reader:
                 # A number or literal at the very end of the buffer may continue.
                 if self.fill():
                     continue
+            if end - pos > limit:
+                self.pos = end
+                raise _TooLarge(f"record of {end - pos} characters, more than {limit}", consumed=True)
             self.pos = end
             return value, buf[pos:end]
 
@@ -237,7 +244,8 @@ def decode_json(chunks: Iterable[str], bucket: str = "", key: str = "", reader: 
                 continue
             except _TooLarge as exc:
                 yield BadRecord("record_too_large", str(exc))
-                reader.skip_line()
+                if not exc.consumed:
+                    reader.skip_line()
                 continue
             yield Item(value, raw, "")
     except _Invalid as exc:

@@ -1,0 +1,61 @@
+"""The checkpoint journal: durable, torn-line tolerant, bounded."""
+
+from __future__ import annotations
+
+import os
+
+from sqs_s3_audit_engine.checkpoint import DONE, Checkpoint, object_id
+
+
+def test_progress_and_finished_objects_survive_a_restart(tmp_path):
+    cp = Checkpoint(str(tmp_path), "in1", fsync=False)
+    a, b = object_id("bkt", "a", "e1"), object_id("bkt", "b", "e2")
+    cp.advance(a, 1000)
+    cp.finish(b)
+    cp.close()
+    again = Checkpoint(str(tmp_path), "in1", fsync=False)
+    assert again.position(a) == 1000 and again.position(b) == DONE and again.is_done(b)
+    assert again.position(object_id("bkt", "c", "e3")) == 0
+
+
+def test_a_line_cut_by_a_crash_is_ignored(tmp_path):
+    cp = Checkpoint(str(tmp_path), "in1", fsync=False)
+    oid = object_id("bkt", "a", "e1")
+    cp.advance(oid, 2000)
+    cp.close()
+    with open(cp.path, "a") as handle:
+        handle.write('{"o":"' + oid + '","n":30')  # cut mid-line
+    assert Checkpoint(str(tmp_path), "in1", fsync=False).position(oid) == 2000
+
+
+def test_another_version_of_the_same_key_is_a_new_object():
+    assert object_id("bkt", "a", "e1") != object_id("bkt", "a", "e2")
+
+
+def test_the_journal_is_compacted_and_stays_small(tmp_path):
+    cp = Checkpoint(str(tmp_path), "in1", fsync=False)
+    oid = object_id("bkt", "big", "e")
+    for position in range(1000, 200_001, 1000):
+        cp.advance(oid, position)
+    cp.finish(oid)
+    assert os.path.getsize(cp.path) < 20_000
+    assert Checkpoint(str(tmp_path), "in1", fsync=False).is_done(oid)
+
+
+def test_old_entries_expire_and_the_entry_count_is_capped(tmp_path):
+    cp = Checkpoint(str(tmp_path), "in1", max_entries=100, fsync=False)
+    ids = [object_id("bkt", str(i), "e") for i in range(3000)]
+    for oid in ids:
+        cp.finish(oid)
+    assert len(cp) == 100
+    assert sum(1 for _ in open(cp.path)) <= 1000 + 100
+    cp.close()
+    again = Checkpoint(str(tmp_path), "in1", max_entries=100, fsync=False)
+    assert len(again) == 100 and again.is_done(ids[-1]) and not again.is_done(ids[0])
+    expired = Checkpoint(str(tmp_path), "in1", retention=-1, fsync=False)
+    assert len(expired) == 0
+
+
+def test_input_names_become_safe_file_names(tmp_path):
+    cp = Checkpoint(str(tmp_path), "../weird name/x", fsync=False)
+    assert os.path.dirname(cp.path) == str(tmp_path)

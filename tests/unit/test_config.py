@@ -1,0 +1,96 @@
+"""Input parameters: every bad value is refused with a message naming the parameter."""
+
+from __future__ import annotations
+
+import pytest
+
+from sqs_s3_audit_engine.config import parse_input, parse_proxy, parse_queue_url, parse_role
+from sqs_s3_audit_engine.errors import ConfigError
+
+QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/audit-queue"
+
+
+def params(**overrides):
+    base = {"account": "prod", "sqs_queue_url": QUEUE}
+    base.update(overrides)
+    return base
+
+
+@pytest.mark.parametrize("url, region", [
+    (QUEUE, "eu-west-1"),
+    ("https://eu-west-1.queue.amazonaws.com/123456789012/q", "eu-west-1"),
+    ("https://sqs-fips.us-gov-west-1.amazonaws.com/123456789012/q", "us-gov-west-1"),
+    ("https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q.fifo", "cn-north-1"),
+    ("https://vpce-0abc-123.sqs.us-east-2.vpce.amazonaws.com/123456789012/q", "us-east-2"),
+    ("http://127.0.0.1:5000/123456789012/q", ""),
+])
+def test_queue_urls_give_their_region(url, region):
+    assert parse_queue_url(url)[0] == region
+
+
+@pytest.mark.parametrize("url", ["", "sqs.us-east-1.amazonaws.com/1/q", "https://sqs.us-east-1.amazonaws.com/q",
+                                 "https://sqs.us-east-1.amazonaws.com/12345/q", "ftp://x/123456789012/q",
+                                 "https://sqs.us-east-1.amazonaws.com/123456789012/bad name"])
+def test_malformed_queue_urls_are_refused_naming_sqs_queue_url(url):
+    with pytest.raises(ConfigError) as info:
+        parse_input("in", params(sqs_queue_url=url))
+    assert info.value.parameter == "sqs_queue_url"
+
+
+def test_region_defaults_to_the_queue_url_and_can_be_overridden():
+    assert parse_input("in", params()).region == "eu-west-1"
+    assert parse_input("in", params(aws_region="us-east-1")).region == "us-east-1"
+
+
+def test_a_custom_endpoint_queue_needs_an_explicit_region():
+    with pytest.raises(ConfigError) as info:
+        parse_input("in", params(sqs_queue_url="http://127.0.0.1:5000/123456789012/q"))
+    assert info.value.parameter == "aws_region"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("key_include_regex", "([unclosed"), ("key_exclude_regex", "*bad"), ("sqs_batch_size", "11"),
+    ("sqs_batch_size", "ten"), ("log_type", "syslog"), ("max_workers", "0"), ("aws_region", "Europe"),
+    ("s3_endpoint_url", "not a url"), ("account", ""),
+])
+def test_bad_parameters_are_named(name, value):
+    with pytest.raises(ConfigError) as info:
+        parse_input("in", params(**{name: value}))
+    assert info.value.parameter == name
+    assert str(info.value).startswith(name + ":")
+
+
+def test_digests_are_skipped_by_default_and_filters_apply():
+    cfg = parse_input("sqs_s3_audit://in", params(key_include_regex=r"\.json\.gz$"))
+    assert cfg.name == "in"
+    assert cfg.wants_key("AWSLogs/1/CloudTrail/us-east-1/2024/01/01/x.json.gz")
+    assert not cfg.wants_key("AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/x.json.gz")
+    assert not cfg.wants_key("other.txt")
+
+
+@pytest.mark.parametrize("arn", ["arn:aws:iam::123456789012:role/ThriveAccess",
+                                 "arn:aws-us-gov:iam::123456789012:role/path/to/R+=,.@-",
+                                 "arn:aws-cn:iam::123456789012:role/r"])
+def test_role_arns_are_accepted(arn):
+    assert parse_role("r", {"role_arn": arn}).role_arn == arn
+
+
+@pytest.mark.parametrize("fields, parameter", [
+    ({"role_arn": "arn:aws:iam::12345:role/x"}, "role_arn"),
+    ({"role_arn": "arn:aws:iam::123456789012:user/x"}, "role_arn"),
+    ({"role_arn": "arn:aws:iam::123456789012:role/x", "session_duration": "600"}, "session_duration"),
+])
+def test_bad_roles_are_named(fields, parameter):
+    with pytest.raises(ConfigError) as info:
+        parse_role("r", fields)
+    assert info.value.parameter == parameter
+
+
+def test_proxy_url_carries_quoted_credentials_but_display_does_not():
+    proxy = parse_proxy({"proxy_enabled": "1", "proxy_type": "http", "proxy_url": "proxy.corp",
+                         "proxy_port": "3128", "proxy_username": "u@corp", "proxy_password": "p:ss/word"})
+    assert proxy.url() == "http://u%40corp:p%3Ass%2Fword@proxy.corp:3128"
+    assert "ss" not in proxy.display()
+    assert not parse_proxy({"proxy_enabled": "0", "proxy_url": "x"}).enabled
+    with pytest.raises(ConfigError):
+        parse_proxy({"proxy_enabled": "true", "proxy_url": ""})

@@ -1,0 +1,131 @@
+"""Records out of every object shape, whatever the chunk boundaries, in bounded memory."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sqs_s3_audit_engine import decoders
+from sqs_s3_audit_engine.decoders import BadRecord, Item, decode_auto, decode_json, decode_lines, event_text
+from sqs_s3_audit_engine.errors import ObjectError
+
+
+def pieces(text: str, size: int):
+    return [text[i:i + size] for i in range(0, len(text), size)]
+
+
+def records(text: str, size: int = 7, fn=decode_auto):
+    return list(fn(pieces(text, size), "bkt", "key"))
+
+
+CLOUDTRAIL = {"Records": [
+    {"eventVersion": "1.08", "eventID": "e1", "eventTime": "2023-07-19T21:33:41Z", "eventName": "ConsoleLogin",
+     "userAgent": "[S3Console/0.4, aws-internal/3]", "requestParameters": None},
+    {"eventVersion": "1.08", "eventID": "e2", "eventTime": "2023-07-19T21:33:42Z", "eventName": "AssumeRole",
+     "note": "quote \" and <xml> & unicode é"},
+]}
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 64, 1 << 20])
+def test_cloudtrail_records_are_streamed_one_by_one_at_any_chunk_size(size):
+    items = records(json.dumps(CLOUDTRAIL), size)
+    assert [i.value for i in items] == CLOUDTRAIL["Records"]
+    assert all(i.origin == "Records" for i in items)
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_event_text_parses_back_to_exactly_the_source_record(indent):
+    for item in records(json.dumps(CLOUDTRAIL, indent=indent)):
+        text = event_text(item)
+        assert json.loads(text) == item.value
+        assert "\n" not in text
+
+
+def test_compact_source_text_is_kept_as_is():
+    compact = json.dumps(CLOUDTRAIL["Records"][1], separators=(",", ":"), ensure_ascii=False)
+    [item] = records(compact)
+    assert event_text(item) == compact
+
+
+def test_pretty_printed_document_with_other_keys_first_is_streamed():
+    doc = {"count": 2, "next": None, "results": [{"id": 1}, {"id": 2}]}
+    items = records(json.dumps(doc, indent=2), 3)
+    assert [i.value for i in items] == [{"id": 1}, {"id": 2}]
+    assert items[0].origin == "results"
+
+
+def test_json_lines_give_one_record_per_line_and_a_bad_line_is_reported_not_fatal():
+    text = '{"id":1}\n{not json}\n\n{"id":3}\r\n'
+    items = records(text, 4)
+    assert isinstance(items[1], BadRecord) and items[1].reason == "invalid_json"
+    assert [i.value for i in items if isinstance(i, Item)] == [{"id": 1}, {"id": 3}]
+
+
+def test_top_level_array_gives_one_record_per_element():
+    assert [i.value for i in records('[{"a":1}, {"b":2}]', 3)] == [{"a": 1}, {"b": 2}]
+
+
+def test_single_object_without_record_array_is_one_record():
+    [item] = records('{"user": "x", "time": "2024-01-01T00:00:00Z"}')
+    assert item.value == {"user": "x", "time": "2024-01-01T00:00:00Z"}
+
+
+def test_otlp_log_records_carry_their_resource_and_scope():
+    doc = {"resourceLogs": [{
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "thrive"}}]},
+        "scopeLogs": [{"scope": {"name": "audit", "version": "1"}, "logRecords": [
+            {"timeUnixNano": "1741105814143192123", "body": {"stringValue": "login"}},
+            {"timeUnixNano": "1741105815000000000", "body": {"stringValue": "logout"}},
+        ]}],
+    }]}
+    items = records(json.dumps(doc), 11)
+    assert [i.value["body"]["stringValue"] for i in items] == ["login", "logout"]
+    assert items[0].value["resource"] == doc["resourceLogs"][0]["resource"]
+    assert items[0].value["scope"] == {"name": "audit", "version": "1"}
+    parsed = json.loads(event_text(items[0]))
+    assert {k: v for k, v in parsed.items() if k not in ("resource", "scope")} == \
+        doc["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]
+
+
+def test_text_lines_and_text_that_merely_starts_with_a_bracket_are_lines():
+    items = records("[2024-01-01 10:00] started\nsecond line\n")
+    assert [i.value for i in items] == ["[2024-01-01 10:00] started", "second line"]
+    assert all(i.origin == "line" for i in items)
+
+
+def test_a_cut_record_array_is_an_object_error_after_the_good_records():
+    seen = []
+    with pytest.raises(ObjectError) as info:
+        for item in decode_auto(pieces('{"Records":[{"a":1},{"b":', 4), "bkt", "key"):
+            seen.append(item)
+    assert seen == [Item({"a": 1}, '{"a":1}', "Records")]
+    assert info.value.reason == "invalid_json" and info.value.key == "key"
+
+
+def test_an_oversize_line_is_skipped_without_holding_it_and_the_next_line_is_read(monkeypatch):
+    monkeypatch.setattr(decoders, "MAX_RECORD_CHARS", 100)
+    text = '{"a":1}\n{"big":"' + "x" * 1000 + '"}\n{"c":3}\n'
+    items = records(text, 16)
+    assert isinstance(items[1], BadRecord) and items[1].reason == "record_too_large"
+    assert [i.value for i in items if isinstance(i, Item)] == [{"a": 1}, {"c": 3}]
+
+
+def test_an_oversize_text_line_is_reported(monkeypatch):
+    monkeypatch.setattr(decoders, "MAX_RECORD_CHARS", 50)
+    items = list(decode_lines(pieces("short\n" + "y" * 500 + "\nafter\n", 8)))
+    assert [type(i).__name__ for i in items] == ["Item", "BadRecord", "Item"]
+
+
+def test_empty_and_blank_objects_have_no_records():
+    assert records("") == [] and records(" \n\n ") == []
+
+
+def test_decode_json_reports_garbage_as_a_bad_record():
+    items = list(decode_json(["this is not json"], "b", "k"))
+    assert isinstance(items[0], BadRecord)
+
+
+def test_positions_are_identical_on_every_read():
+    text = '{"id":1}\nbad\n{"id":3}\n'
+    assert records(text, 3) == records(text, 100)

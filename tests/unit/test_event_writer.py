@@ -1,0 +1,60 @@
+"""The XML event stream: valid XML, exact data, closed cleanly."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from sqs_s3_audit_engine.collector import SinkClosed
+from sqs_s3_audit_splunk.event_writer import XmlEventWriter
+
+
+def test_events_carry_time_index_source_sourcetype_host_and_exact_data():
+    out = io.BytesIO()
+    writer = XmlEventWriter(out, "sqs_s3_audit://in<1>", index="aws", host="hf1")
+    record = {"a": "<tag> & \"quotes\" é", "n": 1}
+    writer.write("s3://b/k&x", "aws:cloudtrail", [("1689802421", json.dumps(record)), ("2.5", "line\x01ctl")])
+    writer.close()
+    root = ET.fromstring(out.getvalue())
+    first, second = root.findall("event")
+    assert first.get("stanza") == "sqs_s3_audit://in<1>"
+    assert [first.findtext(t) for t in ("time", "index", "source", "sourcetype", "host")] == \
+        ["1689802421", "aws", "s3://b/k&x", "aws:cloudtrail", "hf1"]
+    assert json.loads(first.findtext("data")) == record
+    assert second.findtext("data") == "line\ufffdctl"
+
+
+def test_index_and_host_are_left_to_splunkd_when_unset():
+    out = io.BytesIO()
+    writer = XmlEventWriter(out, "sqs_s3_audit://in")
+    writer.write("s3://b/k", "st", [("1", "x")])
+    writer.close()
+    event = ET.fromstring(out.getvalue()).find("event")
+    assert event.find("index") is None and event.find("host") is None
+
+
+def test_a_closed_stream_refuses_writes_and_closes_once():
+    out = io.BytesIO()
+    writer = XmlEventWriter(out, "s")
+    writer.close()
+    writer.close()
+    with pytest.raises(SinkClosed):
+        writer.write("s", "t", [("1", "x")])
+    assert out.getvalue() == b"<stream></stream>\n"
+
+
+def test_concurrent_batches_never_interleave():
+    out = io.BytesIO()
+    writer = XmlEventWriter(out, "s")
+    threads = [threading.Thread(target=lambda n=n: [writer.write(f"s3://b/{n}", "t", [("1", str(i)) for i in range(50)])
+                                                     for _ in range(20)]) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    writer.close()
+    assert len(ET.fromstring(out.getvalue()).findall("event")) == 4 * 20 * 50

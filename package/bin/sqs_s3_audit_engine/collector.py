@@ -429,39 +429,46 @@ class Collector:
         events = bad = 0
         size = 0
         untimed = 0
-        for item in self._records(ref, body):
-            if isinstance(item, BadRecord):
-                if position >= start:
-                    bad += 1
-                    self.metrics.error(item.reason)
-                    self.log.error(kv(action="bad_record", bucket=bucket, key=key, position=position,
-                                      reason=item.reason, detail=item.detail))
+        try:
+            for item in self._records(ref, body):
+                if isinstance(item, BadRecord):
+                    if position >= start:
+                        bad += 1
+                        self.metrics.error(item.reason)
+                        self.log.error(kv(action="bad_record", bucket=bucket, key=key, position=position,
+                                          reason=item.reason, detail=item.detail))
+                    position += 1
+                    continue
+                if read_time is None or not sourcetype:
+                    if not log_type:
+                        log_type = classify(item)
+                        read_time = time_reader(log_type)
+                    if log_type in ("cloudtrail", "json") and is_cloudtrail_digest(item.value):
+                        self.log.info(kv(action="digest_skipped", bucket=bucket, key=key))
+                        break
+                    sourcetype = self.cfg.sourcetype or SOURCETYPES[log_type]
+                if position < start:
+                    position += 1
+                    continue
+                stamp = read_time(item)
+                if stamp is None:
+                    stamp = fallback_time
+                    untimed += 1
+                data = event_text(item)
+                batch.append((stamp, data))
+                batch_chars += len(data)
                 position += 1
-                continue
-            if read_time is None or not sourcetype:
-                if not log_type:
-                    log_type = classify(item)
-                    read_time = time_reader(log_type)
-                if log_type in ("cloudtrail", "json") and is_cloudtrail_digest(item.value):
-                    self.log.info(kv(action="digest_skipped", bucket=bucket, key=key))
-                    break
-                sourcetype = self.cfg.sourcetype or SOURCETYPES[log_type]
-            if position < start:
-                position += 1
-                continue
-            stamp = read_time(item)
-            if stamp is None:
-                stamp = fallback_time
-                untimed += 1
-            data = event_text(item)
-            batch.append((stamp, data))
-            batch_chars += len(data)
-            position += 1
-            if len(batch) >= BATCH_RECORDS or batch_chars >= BATCH_CHARS:
+                if len(batch) >= BATCH_RECORDS or batch_chars >= BATCH_CHARS:
+                    self._flush(source, sourcetype, batch, oid, position)
+                    events += len(batch)
+                    size += batch_chars
+                    batch, batch_chars = [], 0
+        except (ObjectError, AwsCallError, OSError):
+            # What was decoded before the failure is written and checkpointed, so a
+            # retry or a redelivery resumes after it instead of losing or repeating it.
+            if batch:
                 self._flush(source, sourcetype, batch, oid, position)
-                events += len(batch)
-                size += batch_chars
-                batch, batch_chars = [], 0
+            raise
         if batch:
             self._flush(source, sourcetype, batch, oid, position)
             events += len(batch)

@@ -340,7 +340,9 @@ class SplunkdStandIn:
         self._server = ThreadingHTTPServer((self.host, self.port), handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="splunkd-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="splunkd-standin", daemon=True
+        )
         self._thread.start()
         return self.base_url
 

@@ -122,12 +122,14 @@ def test_cloudtrail_timestamp_and_json_settings_match_the_splunk_add_on_for_aws(
     assert stanza["TRUNCATE"] == "8388608"
 
 
-def test_thrive_time_prefix_ignores_observed_time(ko):
+def test_thrive_time_prefers_time_unix_nano_and_falls_back_to_observed_time_like_the_input(ko):
     stanza = ko.props["thrive:audit"]
     raw = '{"observedTimeUnixNano":"1741105814999999999","timeUnixNano":"1741105814000000000"}'
     assert ko_conf.extract_time(stanza, raw) == 1741105814.0
     bare = '{"timeUnixNano":1741105814500000000}'
     assert ko_conf.extract_time(stanza, bare) == 1741105814.5
+    unset = '{"timeUnixNano":"0","severityNumber":9,"observedTimeUnixNano":"1741105815250000000"}'
+    assert ko_conf.extract_time(stanza, unset) == 1741105815.25
 
 
 def test_generic_sourcetypes_keep_the_time_written_by_the_input(ko):

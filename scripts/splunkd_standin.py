@@ -829,6 +829,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._serve("DELETE")
 
+    def do_PUT(self):
+        self._serve("PUT")  # splunkd's EAI endpoints take GET, POST and DELETE: 405
+
     def _serve(self, method: str) -> None:
         standin = self.standin
         split = urlsplit(self.path)

@@ -17,8 +17,9 @@ secret.
 Scheme, host and port are always passed to solnlib explicitly, so solnlib never
 has to discover splunkd through Splunk's ``splunk`` package or ``SPLUNK_HOME``.
 Only ``solnlib.conf_manager``, ``solnlib.credentials``,
-``solnlib.splunk_rest_client`` and ``solnlib.soln_exceptions`` are used; none of
-them imports ``solnlib.observability`` (grpc/opentelemetry).
+``solnlib.splunk_rest_client`` and ``solnlib.soln_exceptions`` are used. Importing
+them runs ``solnlib/__init__.py``, whose modules do not import
+``solnlib.observability`` (grpc/opentelemetry); a unit test keeps it so.
 """
 
 from __future__ import annotations

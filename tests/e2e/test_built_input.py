@@ -16,7 +16,7 @@ import pytest
 
 import sample_logs as samples
 from aws_emulator import TEST_KEY_ID, TEST_SECRET
-from splunk_runner import APP, SCRIPT, RunningInput, input_xml, parse_events, pythons, validation_xml
+from modinput_runner import APP, SCRIPT, RunningInput, input_xml, parse_events, pythons, validation_xml
 from splunkd_standin import SplunkdStandIn
 
 pytestmark = pytest.mark.skipif(not os.path.exists(SCRIPT), reason="built app missing: run `make build` (make test does)")

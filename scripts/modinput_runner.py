@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from typing import Dict, List, Optional
 from xml.sax.saxutils import escape
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "output", "TA_sqs_s3_audit")
 SCRIPT = os.path.join(APP, "bin", "sqs_s3_audit.py")
 
@@ -113,4 +113,4 @@ def parse_events(stream: bytes, closed: bool = True) -> List[dict]:
         text = (text[: cut + len("</event>")] if cut >= 0 else "<stream>") + "</stream>"
     root = ET.fromstring(text)
     assert root.tag == "stream"
-    return [{child.tag: child.text for child in ev} | {"stanza": ev.get("stanza")} for ev in root.findall("event")]
+    return [dict({child.tag: child.text for child in ev}, stanza=ev.get("stanza")) for ev in root.findall("event")]

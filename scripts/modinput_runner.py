@@ -51,6 +51,7 @@ class RunningInput:
     def __init__(self, python: str, xml: str, splunk_home: str, extra_env: Optional[Dict[str, str]] = None):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}
         env["SPLUNK_HOME"] = splunk_home
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # keep the built app free of .pyc files
         env.update(extra_env or {})
         self.proc = subprocess.Popen([python, SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env, cwd=splunk_home)

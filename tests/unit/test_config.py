@@ -94,3 +94,16 @@ def test_proxy_url_carries_quoted_credentials_but_display_does_not():
     assert not parse_proxy({"proxy_enabled": "0", "proxy_url": "x"}).enabled
     with pytest.raises(ConfigError):
         parse_proxy({"proxy_enabled": "true", "proxy_url": ""})
+
+
+def test_backfill_needs_bucket_and_start_date_together():
+    cfg = parse_input("in", params(backfill_bucket="vendor-logs", backfill_start_date="2025-03-01", backfill_prefix="AWSLogs/"))
+    assert (cfg.backfill_bucket, cfg.backfill_prefix, cfg.backfill_start) == ("vendor-logs", "AWSLogs/", 1740787200.0)
+    assert parse_input("in", params()).backfill_bucket == ""
+    for change, parameter in (({"backfill_bucket": "vendor-logs"}, "backfill_start_date"),
+                              ({"backfill_start_date": "2025-03-01"}, "backfill_bucket"),
+                              ({"backfill_bucket": "Bad_Bucket", "backfill_start_date": "2025-03-01"}, "backfill_bucket"),
+                              ({"backfill_bucket": "vendor-logs", "backfill_start_date": "last week"}, "backfill_start_date")):
+        with pytest.raises(ConfigError) as info:
+            parse_input("in", params(**change))
+        assert info.value.parameter == parameter

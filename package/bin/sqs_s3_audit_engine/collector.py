@@ -350,6 +350,14 @@ class Collector:
                 if entry[1] == 0:
                     del self._object_locks[name]
 
+    def ingest_object(self, ref: ObjectRef) -> None:
+        """Read one object and write its events, exactly once across every caller.
+
+        Raises:
+            ObjectError, AwsCallError: after retries; StopRequested when stopping.
+        """
+        self._ingest(ref)
+
     def _ingest(self, ref: ObjectRef) -> None:
         with self._object_lock(ref):
             backoff = _Backoff(base=0.5, cap=8.0)

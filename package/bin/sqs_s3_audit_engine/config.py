@@ -126,6 +126,9 @@ class InputConfig:
     host: str = ""
     max_workers: int = 4
     validate_sns_signature: bool = False
+    backfill_bucket: str = ""
+    backfill_prefix: str = ""
+    backfill_start: Optional[float] = None  # epoch seconds
 
     def wants_key(self, key: str) -> bool:
         """True when ``key`` passes the include and exclude regexes."""
@@ -262,7 +265,32 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
         host=(params.get("host") or "").strip(),
         max_workers=_int_param(params, "max_workers", 4, 1, 16),
         validate_sns_signature=_bool(params.get("validate_sns_signature")),
+        **_backfill_params(params),
     )
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def _backfill_params(params: Mapping[str, str]) -> dict:
+    """``backfill_bucket`` + ``backfill_start_date`` turn a backfill on; both or neither."""
+    from .timestamps import iso8601_to_epoch
+
+    bucket = (params.get("backfill_bucket") or "").strip()
+    start = (params.get("backfill_start_date") or "").strip()
+    if not bucket and not start:
+        return {}
+    if not bucket:
+        raise ConfigError("backfill_bucket", "is required when backfill_start_date is set")
+    if not _BUCKET.match(bucket):
+        raise ConfigError("backfill_bucket", f"{bucket!r} is not an S3 bucket name")
+    if not start:
+        raise ConfigError("backfill_start_date", "is required when backfill_bucket is set (e.g. 2025-03-01)")
+    epoch = iso8601_to_epoch(start if "T" in start or " " in start else start + "T00:00:00Z")
+    if epoch is None:
+        raise ConfigError("backfill_start_date", f"{start!r} is not a date (YYYY-MM-DD or ISO 8601)")
+    return {"backfill_bucket": bucket, "backfill_prefix": (params.get("backfill_prefix") or "").strip(),
+            "backfill_start": epoch}
 
 
 def parse_role(name: str, fields: Mapping[str, str]) -> RoleConfig:

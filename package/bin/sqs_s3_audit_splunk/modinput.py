@@ -20,6 +20,7 @@ from typing import Dict, IO, List, Optional, Tuple
 
 from sqs_s3_audit_engine import __version__
 from sqs_s3_audit_engine.aws import ObjectStore, Queue, build_clients
+from sqs_s3_audit_engine.backfill import Backfill
 from sqs_s3_audit_engine.checkpoint import Checkpoint
 from sqs_s3_audit_engine.collector import Collector
 from sqs_s3_audit_engine.config import (
@@ -58,6 +59,9 @@ ARGUMENTS: List[Tuple[str, str, str, bool]] = [
     ("sts_endpoint_url", "STS endpoint URL", "Private (VPC) or regional endpoint for STS.", False),
     ("max_workers", "Workers", "Messages worked on at once, 1-16 (default 4).", False),
     ("validate_sns_signature", "Validate SNS signatures", "Verify SNS message signatures (default off).", False),
+    ("backfill_bucket", "Backfill bucket", "Also ingest objects already in this bucket (needs s3:ListBucket).", False),
+    ("backfill_prefix", "Backfill prefix", "Only keys under this prefix are backfilled.", False),
+    ("backfill_start_date", "Backfill start date", "Objects modified on or after this date (YYYY-MM-DD).", False),
 ]
 
 
@@ -239,6 +243,10 @@ def run(text: str, out_binary, err: IO[str]) -> int:
             log,
             sns_validator=_sns_validator(cfg, settings, log),
         )
+        if cfg.backfill_bucket:
+            backfill = Backfill(clients.s3, collector.ingest_object, cfg.wants_key, cfg.backfill_bucket,
+                                cfg.backfill_prefix, cfg.backfill_start or 0.0, checkpoint_dir, cfg.name, log)
+            threading.Thread(target=backfill.run, args=(stop,), name="backfill", daemon=True).start()
         collector.run(stop, shutdown_grace=5.0)
 
     thread = threading.Thread(target=collect, name="collector", daemon=True)

@@ -55,6 +55,7 @@ def test_dashboard_fields_are_present_in_real_log_lines(vendor, moto_server, tmp
     run_until(collector, drained(vendor, feed.queue_url), timeout=60)
     by_action = logged_fields(collector.log_lines)
     assert {"summary", "object_done", "object_failed", "bad_record", "unusable_notification"} <= set(by_action)
+    assert "dead_letter_depth" in by_action["summary"] and "queue_depth" in by_action["summary"]
     for query in queries():
         actions = [a for a in re.findall(r"action=(\w+)", query) if a in by_action]
         if not actions:

@@ -116,6 +116,20 @@ class _VisibilityKeeper(threading.Thread):
                         self._due[receipt] = time.monotonic() + self.timeout / 2
 
 
+def _dead_letter_url(queue_url: str, redrive_policy: str) -> str:
+    """The dead-letter queue's URL, from the redrive policy's target ARN (same endpoint)."""
+    import json
+    from urllib.parse import urlparse
+
+    try:
+        arn = json.loads(redrive_policy)["deadLetterTargetArn"]
+        _, _, _, _, account, name = arn.split(":", 5)
+    except (ValueError, KeyError, TypeError):
+        return ""
+    parsed = urlparse(queue_url)
+    return f"{parsed.scheme}://{parsed.netloc}/{account}/{name}"
+
+
 class Collector:
     """Runs one input until ``stop`` is set.
 
@@ -236,7 +250,7 @@ class Collector:
                        "set a redrive policy with a dead-letter queue on the queue",
             ))
         else:
-            self.dead_letter_queue = redrive
+            self.dead_letter_queue = _dead_letter_url(self.cfg.sqs_queue_url, redrive)
         self.log.info(kv(action="started", queue=self.cfg.sqs_queue_url,
                          visibility_timeout=self.visibility_timeout, workers=self.cfg.max_workers,
                          log_type=self.cfg.log_type))
@@ -256,6 +270,12 @@ class Collector:
             fields["queue_in_flight"] = attrs.get("ApproximateNumberOfMessagesNotVisible")
         except AwsCallError:
             pass
+        if self.dead_letter_queue:
+            try:
+                dlq = Queue(self.sqs.client, self.dead_letter_queue).attributes(["ApproximateNumberOfMessages"])
+                fields["dead_letter_depth"] = dlq.get("ApproximateNumberOfMessages")
+            except AwsCallError:
+                self.dead_letter_queue = ""  # not readable with these permissions: stop asking
         self.log.info(kv(action="summary", **fields))
 
     # -- one message ---------------------------------------------------------------

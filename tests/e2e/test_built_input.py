@@ -168,3 +168,29 @@ def test_sigterm_mid_object_exits_quickly_and_the_restart_completes_exactly_once
     second.terminate()
     ids = [json.loads(e["data"])["eventID"] for e in written_first + parse_events(second.stdout)]
     assert sorted(ids) == sorted(r["eventID"] for r in records)  # exactly once: the message was returned at once
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS)[:1])
+def test_a_missing_queue_is_logged_once_with_the_fix_and_the_input_recovers_when_it_appears(
+        python, moto_server, vendor, splunkd, tmp_path):
+    name = f"late-queue-{os.getpid()}"
+    queue_url = f"{moto_server.endpoint}/123456789012/{name}"
+    xml = input_xml(splunkd.base_url, SESSION_KEY, str(tmp_path / "ckpt"), "late",
+                    {"account": "acct", "sqs_queue_url": queue_url, "aws_region": "us-east-1",
+                     "s3_endpoint_url": moto_server.endpoint, "sts_endpoint_url": moto_server.endpoint})
+    proc = RunningInput(PYTHONS[python], xml, str(tmp_path))
+    log_path = tmp_path / "var/log/splunk/ta_sqs_s3_audit_late.log"
+    proc.wait_for(lambda: log_path.exists() and "NonExistentQueue" in log_path.read_text(), 30)
+    time.sleep(4)  # several failed polls, backing off
+    log = log_path.read_text()
+    errors = [line for line in log.splitlines() if " ERROR " in line and "NonExistentQueue" in line]
+    assert len(errors) == 1, errors  # once per cause, not once per poll
+    assert "check sqs_queue_url and aws_region" in errors[0]
+    assert proc.proc.poll() is None  # still running, not dying or spinning
+    feed = vendor.create_feed(name, name)
+    records = samples.cloudtrail_records(50, seed=7)
+    vendor.put_object(feed.bucket, samples.cloudtrail_key(3), samples.cloudtrail_object(records))
+    proc.wait_for(lambda: proc.event_count() >= 50, 90)
+    assert proc.terminate() < 10 and proc.proc.returncode == 0
+    assert len(parse_events(proc.stdout)) == 50
+    assert "action=recovered" in log_path.read_text()

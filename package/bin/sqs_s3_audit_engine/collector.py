@@ -172,6 +172,7 @@ class Collector:
         self._keeper: Optional[_VisibilityKeeper] = None
         self.visibility_timeout = 30
         self.dead_letter_queue = ""
+        self._inspected = False
 
     # -- the loop ------------------------------------------------------------------
     def run(self, stop: Optional[threading.Event] = None, shutdown_grace: float = 6.0) -> None:
@@ -206,6 +207,9 @@ class Collector:
                 if backoff.failures:
                     self.log.info(kv(action="recovered", call="sqs:ReceiveMessage"))
                     self._reported.clear()
+                    if not self._inspected:
+                        self._inspect_queue()
+                        self._keeper.timeout = max(self.visibility_timeout, 2)
                 backoff.reset()
                 self._release(taken - len(messages))
                 for message in messages:
@@ -241,6 +245,7 @@ class Collector:
         except AwsCallError as exc:
             self._report(exc)
             return
+        self._inspected = True
         self.visibility_timeout = int(attrs.get("VisibilityTimeout", 30) or 30)
         redrive = attrs.get("RedrivePolicy")
         if not redrive:
@@ -257,7 +262,9 @@ class Collector:
 
     def _report(self, exc: AwsCallError) -> None:
         """Log an AWS failure once per cause; repeats go to DEBUG until it recovers."""
-        cause = (exc.call, exc.code)
+        # One cause is one thing to fix: a missing queue fails every call the same way,
+        # while a denied call names the one permission to grant.
+        cause = (exc.code, exc.call if "denied" in exc.code.lower() or "authoriz" in exc.code.lower() else "")
         level = logging.DEBUG if cause in self._reported else logging.ERROR
         self._reported.add(cause)
         self.log.log(level, kv(action="aws_error", call=exc.call, reason=exc.code, detail=str(exc)))

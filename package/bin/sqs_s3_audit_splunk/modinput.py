@@ -97,24 +97,23 @@ def _params(node: ET.Element) -> Dict[str, str]:
     return params
 
 
-def parse_input_xml(text: str) -> Tuple[Dict[str, str], str, Dict[str, str]]:
-    """(header fields, stanza name, stanza params) of the run-time configuration XML."""
+def _parse_request(text: str, node_path: str, what: str) -> Tuple[Dict[str, str], str, Dict[str, str]]:
     root = ET.fromstring(text)
     header = {tag: _text(root, tag) for tag in ("server_host", "server_uri", "session_key", "checkpoint_dir")}
-    stanza = root.find("configuration/stanza")
-    if stanza is None:
-        raise ConfigError("configuration", "the input configuration from splunkd has no <stanza>")
-    return header, stanza.get("name", ""), _params(stanza)
+    node = root.find(node_path)
+    if node is None:
+        raise ConfigError(node_path.rsplit("/", 1)[-1], f"the {what} from splunkd has no <{node_path.rsplit('/', 1)[-1]}>")
+    return header, node.get("name", ""), _params(node)
+
+
+def parse_input_xml(text: str) -> Tuple[Dict[str, str], str, Dict[str, str]]:
+    """(header fields, stanza name, stanza params) of the run-time configuration XML."""
+    return _parse_request(text, "configuration/stanza", "input configuration")
 
 
 def parse_validation_xml(text: str) -> Tuple[Dict[str, str], str, Dict[str, str]]:
     """(header fields, item name, params) of the ``--validate-arguments`` XML."""
-    root = ET.fromstring(text)
-    header = {tag: _text(root, tag) for tag in ("server_host", "server_uri", "session_key", "checkpoint_dir")}
-    item = root.find("item")
-    if item is None:
-        raise ConfigError("item", "the validation request from splunkd has no <item>")
-    return header, item.get("name", ""), _params(item)
+    return _parse_request(text, "item", "validation request")
 
 
 class _Settings:

@@ -48,7 +48,7 @@ from .objects import as_text, decompressed, iter_body, looks_binary
 from .sourcetypes import SOURCETYPES, classify, is_cloudtrail_digest, time_reader
 from .timestamps import epoch_to_text
 
-__all__ = ["EventSink", "SinkClosed", "Collector", "BATCH_RECORDS", "DELETE", "LEAVE", "RETURN"]
+__all__ = ["EventSink", "SinkClosed", "Collector", "read_records", "BATCH_RECORDS", "DELETE", "LEAVE", "RETURN"]
 
 BATCH_RECORDS = 1000  # the checkpoint window: at most this many records written twice after a kill
 BATCH_CHARS = 4 << 20
@@ -114,6 +114,24 @@ class _VisibilityKeeper(threading.Thread):
                 with self._lock:
                     if receipt in self._due:
                         self._due[receipt] = time.monotonic() + self.timeout / 2
+
+
+def read_records(body, bucket: str, key: str, log_type: str) -> Iterator:
+    """An object's records (and bad records), as the collector reads them.
+
+    Raises:
+        ObjectError: ``binary_content`` up front; gzip and structure errors while iterating.
+    """
+    raw = decompressed(iter_body(body), bucket, key)
+    first = next(raw, b"")
+    if looks_binary(first[:8192]):
+        raise ObjectError(bucket, key, "binary_content", "the object is binary, not a log file (wrong key_include_regex?)")
+    text = as_text(chain((first,), raw))
+    if log_type == "auto":
+        return decode_auto(text, bucket, key)
+    if log_type in _JSON_LOG_TYPES:
+        return decode_json(text, bucket, key)
+    return decode_lines(text, bucket, key)
 
 
 def _dead_letter_url(queue_url: str, redrive_policy: str) -> str:
@@ -438,18 +456,7 @@ class Collector:
                 pass
 
     def _records(self, ref: ObjectRef, body) -> Iterator:
-        raw = decompressed(iter_body(body), ref.bucket, ref.key)
-        first = next(raw, b"")
-        if looks_binary(first[:8192]):
-            raise ObjectError(ref.bucket, ref.key, "binary_content",
-                              "the object is binary, not a log file (wrong key_include_regex?)")
-        text = as_text(chain((first,), raw))
-        log_type = self.cfg.log_type
-        if log_type == "auto":
-            return decode_auto(text, ref.bucket, ref.key)
-        if log_type in _JSON_LOG_TYPES:
-            return decode_json(text, ref.bucket, ref.key)
-        return decode_lines(text, ref.bucket, ref.key)
+        return read_records(body, ref.bucket, ref.key, self.cfg.log_type)
 
     def _stream_object(self, ref: ObjectRef, body, oid: str, start: int, fallback_time: str) -> None:
         bucket, key = ref.bucket, ref.key

@@ -1,0 +1,68 @@
+"""Checks on save (Splunk Web) against moto server and the splunkd stand-in."""
+
+from __future__ import annotations
+
+import os
+import py_compile
+import time
+
+import pytest
+
+from aws_emulator import TEST_KEY_ID, TEST_SECRET
+from splunkd_standin import SplunkdStandIn
+from sqs_s3_audit_splunk.save_checks import check_account, check_input, check_role
+from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture
+def splunkd(vendor):
+    role_arn = vendor.create_role(f"SaveCheck{time.time_ns() % 10**8}", "save-ext")
+    standin = SplunkdStandIn(session_key="k")
+    standin.add_stanza("ta_sqs_s3_audit_account", "acct", fields={"aws_access_key_id": TEST_KEY_ID},
+                       encrypted={"aws_secret_access_key": TEST_SECRET})
+    standin.add_stanza("ta_sqs_s3_audit_iam_role", "reader", fields={"role_arn": role_arn},
+                       encrypted={"external_id": "save-ext"})
+    standin.start()
+    yield SplunkdConfig(standin.base_url, "k")
+    standin.stop()
+
+
+def test_account_keys_are_checked_with_sts_and_empty_keys_mean_the_default_chain(moto_server):
+    assert check_account({"aws_access_key_id": "", "aws_secret_access_key": ""}) is None
+    assert check_account({"aws_access_key_id": TEST_KEY_ID, "aws_secret_access_key": TEST_SECRET},
+                         sts_endpoint_url=moto_server.endpoint) is None
+    assert "both" in check_account({"aws_access_key_id": TEST_KEY_ID, "aws_secret_access_key": ""})
+
+
+def test_unreachable_sts_does_not_refuse_a_save():
+    assert check_account({"aws_access_key_id": TEST_KEY_ID, "aws_secret_access_key": TEST_SECRET},
+                         sts_endpoint_url="http://127.0.0.1:9") is None
+
+
+def test_role_arn_and_duration_are_checked():
+    assert check_role({"role_arn": "arn:aws:iam::123456789012:role/R", "session_duration": "3600"}) is None
+    assert check_role({"role_arn": "arn:aws:iam::123:role/R"}).startswith("role_arn:")
+    assert check_role({"role_arn": "arn:aws:iam::123456789012:role/R", "session_duration": "60"}).startswith("session_duration:")
+
+
+def base(moto_server, queue_url, **extra):
+    values = {"account": "acct", "iam_role": "reader", "sqs_queue_url": queue_url, "aws_region": "us-east-1",
+              "s3_endpoint_url": moto_server.endpoint, "sts_endpoint_url": moto_server.endpoint}
+    values.update(extra)
+    return values
+
+
+def test_an_input_with_a_readable_queue_is_saved_and_bad_ones_are_refused_naming_the_problem(vendor, moto_server, splunkd):
+    feed = vendor.create_feed(f"save-{time.time_ns() % 10**8}", f"save-{time.time_ns() % 10**8}", notify=False)
+    assert check_input("in", base(moto_server, feed.queue_url), splunkd) is None
+    missing = f"{moto_server.endpoint}/123456789012/no-such-queue-{time.time_ns() % 10**6}"
+    assert "NonExistentQueue" in check_input("in", base(moto_server, missing), splunkd)
+    assert check_input("in", base(moto_server, feed.queue_url, account="ghost"), splunkd).startswith("account:")
+    assert check_input("in", base(moto_server, feed.queue_url, iam_role="ghost"), splunkd).startswith("iam_role:")
+    assert check_input("in", base(moto_server, "https://sqs.us-east-1.amazonaws.com/1/q"), splunkd).startswith("sqs_queue_url:")
+
+
+def test_the_rest_handler_module_compiles_for_splunk():
+    py_compile.compile(os.path.join(ROOT, "package", "bin", "ta_sqs_s3_audit_rh_checks.py"), doraise=True)

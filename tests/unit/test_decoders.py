@@ -129,3 +129,10 @@ def test_decode_json_reports_garbage_as_a_bad_record():
 def test_positions_are_identical_on_every_read():
     text = '{"id":1}\nbad\n{"id":3}\n'
     assert records(text, 3) == records(text, 100)
+
+
+def test_characters_xml_cannot_carry_are_replaced_in_lines_and_json():
+    [line] = records("bell\x07 and \x00nul\n")
+    assert event_text(line) == "bell\ufffd and \ufffdnul"
+    [item] = records('{"a": "\\ufffe"}')
+    assert event_text(item) == '{"a":"\ufffd"}'

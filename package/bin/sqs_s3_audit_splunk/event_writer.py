@@ -4,11 +4,11 @@ Format (Splunk "Modular inputs XML streaming"):
 ``<stream><event stanza="…"><time>…</time><index>…</index><source>…</source>
 <sourcetype>…</sourcetype><host>…</host><data>…</data></event>…</stream>``.
 Constant parts of an event are built once per batch; only ``data`` is escaped per event.
+``data`` must already be XML-safe (``decoders.event_text`` and text lines are).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from typing import BinaryIO, List, Tuple
 
@@ -16,8 +16,6 @@ from sqs_s3_audit_engine.collector import SinkClosed
 
 __all__ = ["XmlEventWriter", "escape"]
 
-# Characters XML 1.0 forbids; a text line may carry them, JSON never does unescaped.
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def escape(text: str) -> str:
@@ -66,8 +64,6 @@ class XmlEventWriter:
                 for stamp, data in events
             ]
         )
-        if _INVALID_XML.search(text):
-            text = _INVALID_XML.sub("\ufffd", text)
         payload = text.encode("utf-8", "replace")
         with self._lock:
             if self._closed:

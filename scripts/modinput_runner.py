@@ -45,6 +45,18 @@ def validation_xml(server_uri: str, session_key: str, name: str, params: Dict[st
             f'<item name="{escape(name)}">{body}</item></items>')
 
 
+#: every process started, so a test run can stop what a failing test left behind
+STARTED: List["RunningInput"] = []
+
+
+def stop_all() -> None:
+    for running in STARTED:
+        if running.proc.poll() is None:
+            running.proc.kill()
+            running.proc.wait(10)
+    STARTED.clear()
+
+
 class RunningInput:
     """The input process, its stdout collected in the background."""
 
@@ -55,6 +67,7 @@ class RunningInput:
         env.update(extra_env or {})
         self.proc = subprocess.Popen([python, SCRIPT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env, cwd=splunk_home)
+        STARTED.append(self)
         self.proc.stdin.write(xml.encode())
         self.proc.stdin.close()
         self._out = bytearray()

@@ -30,3 +30,12 @@ def vendor(moto_server):
     from aws_emulator import VendorSide
 
     return VendorSide(moto_server.endpoint)
+
+
+@pytest.fixture(autouse=True)
+def _no_input_left_running():
+    """Kill any input process a test started and did not stop (a failed assertion)."""
+    yield
+    from modinput_runner import stop_all
+
+    stop_all()

@@ -97,6 +97,20 @@ def bare_gunzip(obj: bytes, out) -> None:
         out.write(inflater.decompress(view[i:i + (1 << 20)]))
 
 
+def parse_floor(obj: bytes, out) -> None:
+    """gunzip + finding and parsing every record (C scanner), nothing written: what any
+    exact pipeline must at least do."""
+    decoder = json.JSONDecoder()
+    text = gzip.decompress(obj).decode()
+    pos = text.index("[") + 1
+    end = len(text)
+    while pos < end and text[pos] != "]":
+        value, pos = decoder.raw_decode(text, pos)
+        value.get("eventTime")
+        if text[pos] == ",":
+            pos += 1
+
+
 class TextNull(NullStream):
     """splunklib's EventWriter writes text."""
 
@@ -136,12 +150,14 @@ def throughput(files: int, per_file: int, repeat: int) -> dict:
     results = {"records": total_records, "uncompressed_mb": raw_bytes / 1e6,
                "compressed_mb": sum(map(len, objs)) / 1e6, "exactness_checked_events": checked}
     for name, fn, kwargs in (("addon", pipeline, {}), ("addon_fsync", pipeline, {"fsync": True}),
-                             ("straightforward", straightforward, {}), ("gunzip", bare_gunzip, {})):
+                             ("straightforward", straightforward, {}), ("gunzip", bare_gunzip, {}),
+                             ("parse_floor", parse_floor, {})):
         seconds = best_of(fn, objs, repeat, **kwargs)
         results[name] = {"seconds": seconds, "events_per_s": total_records / seconds, "mb_per_s": raw_bytes / 1e6 / seconds}
         print(f"    {name:<16} {results[name]['events_per_s']:>12,.0f} events/s {results[name]['mb_per_s']:>8.1f} MB/s", flush=True)
     results["ratio_vs_straightforward"] = results["addon"]["events_per_s"] / results["straightforward"]["events_per_s"]
     results["fraction_of_gunzip"] = results["addon"]["mb_per_s"] / results["gunzip"]["mb_per_s"]
+    results["fraction_of_parse_floor"] = results["addon"]["mb_per_s"] / results["parse_floor"]["mb_per_s"]
     return results
 
 
@@ -172,8 +188,9 @@ def pipeline_file(body, out) -> None:
 
 def memory(target_bytes: int) -> dict:
     print(f"[2] peak memory: one object of {target_bytes / 1e9:.2f} GB uncompressed", flush=True)
-    per_record = len(json.dumps(samples.cloudtrail_records(50)[0], separators=(",", ":")))
-    count = int(target_bytes / (per_record + 1))
+    sample = samples.cloudtrail_records(1000, seed=77)
+    per_record = sum(len(json.dumps(r, separators=(",", ":"))) + 1 for r in sample) / len(sample)
+    count = int(target_bytes / per_record * 1.03) + 1
     path = os.path.join(OUT, "big.json.gz")
     written = 0
     with gzip.open(path, "wb", compresslevel=1) as out:
@@ -229,6 +246,7 @@ def machine() -> dict:
 def svg_chart(results: dict) -> str:
     t = results["throughput"]
     bars = [("straightforward", t["straightforward"]["mb_per_s"], "#b0b0b0"),
+            ("gunzip + parse", t["parse_floor"]["mb_per_s"], "#ff7f0e"),
             ("add-on", t["addon"]["mb_per_s"], "#1f77b4"),
             ("add-on (fsync)", t["addon_fsync"]["mb_per_s"], "#4f97d4"),
             ("bare gunzip", t["gunzip"]["mb_per_s"], "#2ca02c")]
@@ -269,9 +287,14 @@ implementations measured in the same run on the same data. Re-run `make bench` t
 | straightforward (whole object, `json.loads`, `json.dumps` per record, splunklib `Event`) | {t['straightforward']['events_per_s']:,.0f} | {t['straightforward']['mb_per_s']:.1f} | 1.0x |
 | **this add-on** (streamed, checkpoint without fsync) | {t['addon']['events_per_s']:,.0f} | {t['addon']['mb_per_s']:.1f} | **{t['ratio_vs_straightforward']:.1f}x** |
 | this add-on, checkpoint fsynced every 1,000 records (the default) | {t['addon_fsync']['events_per_s']:,.0f} | {t['addon_fsync']['mb_per_s']:.1f} | {t['addon_fsync']['events_per_s'] / t['straightforward']['events_per_s']:.1f}x |
+| gunzip + parse every record with the C JSON scanner, nothing written | {t['parse_floor']['events_per_s']:,.0f} | {t['parse_floor']['mb_per_s']:.1f} | |
 | bare gunzip (zlib only: the floor) | {t['gunzip']['events_per_s']:,.0f} | {t['gunzip']['mb_per_s']:.1f} | |
 
-The add-on runs at **{100 * t['fraction_of_gunzip']:.0f}% of bare gunzip**. Exactness was checked on
+The add-on runs at **{100 * t['fraction_of_gunzip']:.0f}% of bare gunzip**, short of the 40% the issue aims
+at. The reason is measured in the row above it: merely gunzipping and parsing every record once with
+Python's C JSON scanner (which exactness needs: record boundaries and each record's `eventTime`) already
+runs at {100 * t['parse_floor']['mb_per_s'] / t['gunzip']['mb_per_s']:.0f}% of bare gunzip; the add-on reaches
+{100 * t['fraction_of_parse_floor']:.0f}% of that parse-only floor while also writing, escaping and checkpointing. Exactness was checked on
 {t['exactness_checked_events']:,} events: each `data` parses back to its source record and each `<time>`
 is the record's own `eventTime`. Where the time goes: the C JSON scanner (`raw_decode`, needed to find
 record boundaries and read `eventTime`) is about a quarter; the rest is per-record Python (XML escaping,
@@ -328,7 +351,8 @@ def main() -> int:
     print()
     for label, ok, value in checks:
         print(f"{'PASS' if ok else 'FAIL'}  {label}: {value}")
-    print(f"INFO  add-on at {100 * t['fraction_of_gunzip']:.0f}% of bare gunzip throughput (aim: {100 * AIM_GUNZIP:.0f}%)")
+    print(f"INFO  add-on at {100 * t['fraction_of_gunzip']:.0f}% of bare gunzip throughput (aim: {100 * AIM_GUNZIP:.0f}%), "
+          f"{100 * t['fraction_of_parse_floor']:.0f}% of gunzip+parse-only")
     if args.write_docs:
         write_docs(results)
         print("wrote docs/performance.md and docs/performance.svg")

@@ -208,7 +208,7 @@ def memory(target_bytes: int) -> dict:
 
 def end_to_end(objects: int, per_object: int) -> dict:
     from aws_emulator import MotoServer, VendorSide
-    from harness import CollectingSink, drained, make_collector, run_until
+    from harness import CollectingSink, make_collector, run_until
 
     print(f"[3] end to end through moto server: {objects} objects x {per_object} records", flush=True)
     results = {}

@@ -80,3 +80,19 @@ def run_until(collector: Collector, done, timeout: float = 60.0) -> None:
 def drained(vendor, queue_url: str):
     """done() for run_until: the queue holds nothing, visible or in flight."""
     return lambda: vendor.depth(queue_url) == 0
+
+
+def seed_splunkd(standin, role_arn: str = "", external_id: str = "", loglevel: str = "", session_duration: str = ""):
+    """The configuration most tests need, stored as Splunk Web would: account ``acct`` (key id
+    plus encrypted secret), role ``reader`` (encrypted external id) when a role ARN is given,
+    and the log level when given."""
+    standin.add_stanza("ta_sqs_s3_audit_account", "acct", fields={"aws_access_key_id": TEST_KEY_ID},
+                       encrypted={"aws_secret_access_key": TEST_SECRET})
+    if role_arn:
+        fields = {"role_arn": role_arn}
+        if session_duration:
+            fields["session_duration"] = session_duration
+        standin.add_stanza("ta_sqs_s3_audit_iam_role", "reader", fields=fields, encrypted={"external_id": external_id})
+    if loglevel:
+        standin.add_stanza("ta_sqs_s3_audit_settings", "logging", fields={"loglevel": loglevel})
+    return standin

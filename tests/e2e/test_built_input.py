@@ -15,8 +15,9 @@ import time
 import pytest
 
 import sample_logs as samples
-from aws_emulator import TEST_KEY_ID, TEST_SECRET
-from modinput_runner import APP, SCRIPT, RunningInput, input_xml, parse_events, pythons, validation_xml
+from aws_emulator import TEST_SECRET
+from modinput_runner import SCRIPT, RunningInput, input_xml, parse_events, pythons, validation_xml
+from harness import seed_splunkd
 from splunkd_standin import SplunkdStandIn
 
 pytestmark = pytest.mark.skipif(not os.path.exists(SCRIPT), reason="built app missing: run `make build` (make test does)")
@@ -29,12 +30,7 @@ PYTHONS = pythons()
 @pytest.fixture
 def splunkd(vendor):
     role_arn = vendor.create_role(f"AuditReader{int(time.time() * 1000) % 10**8}", EXTERNAL_ID)
-    standin = SplunkdStandIn(session_key=SESSION_KEY)
-    standin.add_stanza("ta_sqs_s3_audit_account", "acct", fields={"aws_access_key_id": TEST_KEY_ID},
-                       encrypted={"aws_secret_access_key": TEST_SECRET})
-    standin.add_stanza("ta_sqs_s3_audit_iam_role", "reader", fields={"role_arn": role_arn, "session_duration": "900"},
-                       encrypted={"external_id": EXTERNAL_ID})
-    standin.add_stanza("ta_sqs_s3_audit_settings", "logging", fields={"loglevel": "DEBUG"})
+    standin = seed_splunkd(SplunkdStandIn(session_key=SESSION_KEY), role_arn, EXTERNAL_ID, "DEBUG", "900")
     standin.start()
     yield standin
     standin.stop()

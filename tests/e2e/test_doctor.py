@@ -9,8 +9,9 @@ import time
 import pytest
 
 import sample_logs as samples
-from aws_emulator import TEST_KEY_ID, TEST_SECRET
+from aws_emulator import TEST_SECRET
 from modinput_runner import APP, pythons
+from harness import seed_splunkd
 from splunkd_standin import SplunkdStandIn
 
 DOCTOR = os.path.join(APP, "bin", "sqs_s3_audit_doctor.py")
@@ -36,10 +37,7 @@ def test_doctor_reports_each_check_and_exits_by_the_worst_result(python, moto_se
     vendor.put_object(feed.bucket, samples.cloudtrail_key(2), samples.cloudtrail_object(samples.cloudtrail_records(5)))
     role_arn = vendor.create_role(f"Doctor{time.time_ns() % 10**8}", "doctor-external-id")
     with SplunkdStandIn(session_key=KEY) as standin:
-        standin.add_stanza("ta_sqs_s3_audit_account", "acct", fields={"aws_access_key_id": TEST_KEY_ID},
-                           encrypted={"aws_secret_access_key": TEST_SECRET})
-        standin.add_stanza("ta_sqs_s3_audit_iam_role", "reader", fields={"role_arn": role_arn},
-                           encrypted={"external_id": "doctor-external-id"})
+        seed_splunkd(standin, role_arn, "doctor-external-id")
         common = {"account": "acct", "iam_role": "reader", "aws_region": "us-east-1",
                   "s3_endpoint_url": moto_server.endpoint, "sts_endpoint_url": moto_server.endpoint}
         standin.add_stanza("inputs", "sqs_s3_audit://good", fields=dict(common, sqs_queue_url=feed.queue_url))

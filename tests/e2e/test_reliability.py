@@ -6,7 +6,6 @@ server and the splunkd stand-in, and compares the eventIDs written with those up
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import time
@@ -14,9 +13,10 @@ import time
 import pytest
 
 import sample_logs as samples
-from aws_emulator import TEST_KEY_ID, TEST_SECRET
+from aws_emulator import TEST_SECRET
 from fault_proxy import FaultProxy
 from modinput_runner import SCRIPT, RunningInput, input_xml, parse_events, pythons
+from harness import seed_splunkd
 from splunkd_standin import SplunkdStandIn
 
 pytestmark = pytest.mark.skipif(not os.path.exists(SCRIPT), reason="built app missing: run `make build`")
@@ -28,12 +28,7 @@ PROXY_PASSWORD = "pr0xy-pa55word-xyz"
 
 def standin(vendor, proxy_port=None) -> SplunkdStandIn:
     role_arn = vendor.create_role(f"Reliability{time.time_ns() % 10**9}", EXTERNAL_ID)
-    server = SplunkdStandIn(session_key=SESSION_KEY)
-    server.add_stanza("ta_sqs_s3_audit_account", "acct", fields={"aws_access_key_id": TEST_KEY_ID},
-                      encrypted={"aws_secret_access_key": TEST_SECRET})
-    server.add_stanza("ta_sqs_s3_audit_iam_role", "reader", fields={"role_arn": role_arn, "session_duration": "900"},
-                      encrypted={"external_id": EXTERNAL_ID})
-    server.add_stanza("ta_sqs_s3_audit_settings", "logging", fields={"loglevel": "INFO"})
+    server = seed_splunkd(SplunkdStandIn(session_key=SESSION_KEY), role_arn, EXTERNAL_ID, "INFO", "900")
     if proxy_port:
         server.add_stanza("ta_sqs_s3_audit_settings", "proxy",
                           fields={"proxy_enabled": "1", "proxy_type": "http", "proxy_url": "127.0.0.1",

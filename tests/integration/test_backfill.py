@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timezone
 
 import sample_logs as samples
-from harness import CollectingSink, ListHandler, drained, make_collector, run_until
+from harness import CollectingSink, ListHandler, make_collector, run_until
 from sqs_s3_audit_engine.backfill import Backfill
 
 

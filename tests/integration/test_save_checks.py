@@ -9,6 +9,7 @@ import time
 import pytest
 
 from aws_emulator import TEST_KEY_ID, TEST_SECRET
+from harness import seed_splunkd
 from splunkd_standin import SplunkdStandIn
 from sqs_s3_audit_splunk.save_checks import check_account, check_input, check_role
 from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig
@@ -19,11 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 @pytest.fixture
 def splunkd(vendor):
     role_arn = vendor.create_role(f"SaveCheck{time.time_ns() % 10**8}", "save-ext")
-    standin = SplunkdStandIn(session_key="k")
-    standin.add_stanza("ta_sqs_s3_audit_account", "acct", fields={"aws_access_key_id": TEST_KEY_ID},
-                       encrypted={"aws_secret_access_key": TEST_SECRET})
-    standin.add_stanza("ta_sqs_s3_audit_iam_role", "reader", fields={"role_arn": role_arn},
-                       encrypted={"external_id": "save-ext"})
+    standin = seed_splunkd(SplunkdStandIn(session_key="k"), role_arn, "save-ext")
     standin.start()
     yield SplunkdConfig(standin.base_url, "k")
     standin.stop()

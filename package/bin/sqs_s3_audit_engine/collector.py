@@ -43,7 +43,7 @@ from .config import InputConfig
 from .decoders import BadRecord, decode_auto, decode_json, decode_lines, event_text
 from .errors import AwsCallError, NotificationError, ObjectError, StopRequested
 from .metrics import Metrics, kv
-from .notifications import TEST_EVENT, ObjectRef, excerpt, parse_notification
+from .notifications import TEST_EVENT, ObjectRef, parse_notification
 from .objects import as_text, decompressed, iter_body, looks_binary
 from .sourcetypes import SOURCETYPES, classify, is_cloudtrail_digest, time_reader
 from .timestamps import epoch_to_text

@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 import threading
-import time
 import xml.etree.ElementTree as ET
 from typing import Dict, IO, List, Optional, Tuple
 

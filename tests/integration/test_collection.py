@@ -189,3 +189,44 @@ def test_bad_objects_never_block_the_queue_and_end_in_the_dead_letter_queue(vend
     for reason in ("truncated_gzip", "binary_content", "invalid_json", "NoSuchKey", "unusable_notification"):
         assert reason in log
     assert f"bucket={feed.bucket} key=bad/junk.bin" in log
+
+
+def test_one_queue_holding_every_form_and_format_at_once_drains_exactly_once(vendor, moto_server, tmp_path):
+    """Direct S3, SNS-wrapped, EventBridge and CloudTrail-SNS notifications of every format,
+    awkward keys, a test event, a deletion and bad objects, all on one queue at once."""
+    feed = vendor.create_feed(unique("all"), unique("all"), visibility_timeout=3, max_receives=2)
+    expected = {}
+    for name, suffix, body, records in FORMATS:
+        for template in KEYS:
+            key = template.format(name=name, suffix=suffix)
+            vendor.put_object(feed.bucket, key, body)  # direct S3 notification (keys URL-encoded)
+            expected[key] = records
+    ct = samples.cloudtrail_records(40, seed=77)
+    for form in ("eventbridge", "cloudtrail_sns", "sns_wrapped"):
+        key = f"{form}/AWSLogs/123456789012/CloudTrail/us-east-1/x y+z.json.gz"
+        vendor.s3.put_object(Bucket=feed.bucket, Key=key, Body=samples.cloudtrail_object(ct))
+        expected[key] = [("aws:cloudtrail", samples.epoch_of(r["eventTime"]), r) for r in ct]
+        if form == "eventbridge":
+            body = {"version": "0", "detail-type": "Object Created", "source": "aws.s3", "time": "2025-03-04T16:35:00Z",
+                    "detail": {"bucket": {"name": feed.bucket}, "object": {"key": key}}}
+        elif form == "cloudtrail_sns":
+            body = {"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "MessageId": "m",
+                    "Message": json.dumps({"s3Bucket": feed.bucket, "s3ObjectKey": [key]})}
+        else:
+            inner = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                                  "eventTime": "2025-03-04T16:35:00.000Z",
+                                  "s3": {"bucket": {"name": feed.bucket},
+                                         "object": {"key": key.replace(" ", "+").replace("+z", "%2Bz")}}}]}
+            body = {"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "MessageId": "n",
+                    "Message": json.dumps(inner)}
+        vendor.send(feed.queue_url, json.dumps(body))
+    vendor.send(feed.queue_url, json.dumps({"Records": [{"eventName": "ObjectRemoved:Delete", "s3": {
+        "bucket": {"name": feed.bucket}, "object": {"key": "gone.json"}}}]}))
+    vendor.put_object(feed.bucket, "bad/junk.bin", bytes(range(256)) * 40)
+    sink = CollectingSink()
+    collector = make_collector(moto_server.endpoint, feed.queue_url, str(tmp_path), sink, max_workers="4")
+    run_until(collector, drained(vendor, feed.queue_url), timeout=120)
+    for key, records in expected.items():
+        check_events(sink, feed.bucket, key, records)
+    assert len(sink.events) == sum(len(r) for r in expected.values())
+    assert len(vendor.drain(feed.dlq_url)) == 1  # only the junk object's message

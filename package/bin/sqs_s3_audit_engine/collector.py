@@ -48,7 +48,7 @@ from .objects import as_text, decompressed, iter_body, looks_binary
 from .sourcetypes import SOURCETYPES, classify, is_cloudtrail_digest, time_reader
 from .timestamps import epoch_to_text
 
-__all__ = ["EventSink", "SinkClosed", "Collector", "read_records", "BATCH_RECORDS", "DELETE", "LEAVE", "RETURN"]
+__all__ = ["EventSink", "SinkClosed", "Collector", "ErrorReporter", "read_records", "BATCH_RECORDS", "DELETE", "LEAVE", "RETURN"]
 
 BATCH_RECORDS = 1000  # the checkpoint window: at most this many records written twice after a kill
 BATCH_CHARS = 4 << 20
@@ -64,6 +64,28 @@ class SinkClosed(Exception):
 class EventSink(Protocol):
     def write(self, source: str, sourcetype: str, events: List[Tuple[str, str]]) -> None:
         """Write ``(time, data)`` events and flush them; raise SinkClosed when closed."""
+
+
+class ErrorReporter:
+    """Logs an AWS failure at ERROR once per cause; repeats go to DEBUG until reset.
+
+    One cause is one thing to fix: a missing queue fails every call the same way, while a
+    denied call names the one permission to grant.
+    """
+
+    def __init__(self, log: logging.Logger):
+        self.log = log
+        self._seen: set = set()
+
+    def report(self, exc: AwsCallError) -> None:
+        denied = "denied" in exc.code.lower() or "authoriz" in exc.code.lower()
+        cause = (exc.code, exc.call if denied else "")
+        level = logging.DEBUG if cause in self._seen else logging.ERROR
+        self._seen.add(cause)
+        self.log.log(level, kv(action="aws_error", call=exc.call, reason=exc.code, detail=str(exc)))
+
+    def reset(self) -> None:
+        self._seen.clear()
 
 
 class _Backoff:
@@ -186,7 +208,7 @@ class Collector:
         self._busy_lock = threading.Lock()
         self._object_locks: Dict[Tuple[str, str], List] = {}
         self._object_locks_guard = threading.Lock()
-        self._reported: set = set()
+        self._errors = ErrorReporter(log)
         self._keeper: Optional[_VisibilityKeeper] = None
         self.visibility_timeout = 30
         self.dead_letter_queue = ""
@@ -224,7 +246,7 @@ class Collector:
                     continue
                 if backoff.failures:
                     self.log.info(kv(action="recovered", call="sqs:ReceiveMessage"))
-                    self._reported.clear()
+                    self._errors.reset()
                     if not self._inspected:
                         self._inspect_queue()
                         self._keeper.timeout = max(self.visibility_timeout, 2)
@@ -279,13 +301,7 @@ class Collector:
                          log_type=self.cfg.log_type))
 
     def _report(self, exc: AwsCallError) -> None:
-        """Log an AWS failure once per cause; repeats go to DEBUG until it recovers."""
-        # One cause is one thing to fix: a missing queue fails every call the same way,
-        # while a denied call names the one permission to grant.
-        cause = (exc.code, exc.call if "denied" in exc.code.lower() or "authoriz" in exc.code.lower() else "")
-        level = logging.DEBUG if cause in self._reported else logging.ERROR
-        self._reported.add(cause)
-        self.log.log(level, kv(action="aws_error", call=exc.call, reason=exc.code, detail=str(exc)))
+        self._errors.report(exc)
 
     def _log_summary(self) -> None:
         fields = self.metrics.summary()

@@ -21,7 +21,7 @@ from sqs_s3_audit_engine import __version__
 from sqs_s3_audit_engine.aws import ObjectStore, Queue, build_clients
 from sqs_s3_audit_engine.backfill import Backfill
 from sqs_s3_audit_engine.checkpoint import Checkpoint
-from sqs_s3_audit_engine.collector import Collector
+from sqs_s3_audit_engine.collector import Collector, ErrorReporter
 from sqs_s3_audit_engine.config import (
     LOG_TYPES,
     AccountConfig,
@@ -213,16 +213,13 @@ def run(text: str, out_binary, err: IO[str]) -> int:
 
     def collect() -> None:
         backoff = 1.0
-        reported = set()
+        errors = ErrorReporter(log)
         while not stop.is_set():
             try:
                 clients = build_clients(cfg, settings.account, settings.role, settings.proxy)
                 break
-            except AwsCallError as exc:
-                cause = (exc.call, exc.code)
-                log.log(10 if cause in reported else 40,
-                        kv(action="aws_error", call=exc.call, reason=exc.code, detail=str(exc)))
-                reported.add(cause)
+            except AwsCallError as exc:  # e.g. the role cannot be assumed (yet)
+                errors.report(exc)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 60.0)
             except ConfigError as exc:

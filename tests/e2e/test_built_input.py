@@ -190,3 +190,17 @@ def test_a_missing_queue_is_logged_once_with_the_fix_and_the_input_recovers_when
     assert proc.terminate() < 10 and proc.proc.returncode == 0
     assert len(parse_events(proc.stdout)) == 50
     assert "action=recovered" in log_path.read_text()
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS)[:1])
+def test_the_standard_aws_endpoint_url_variable_is_honoured(python, moto_server, vendor, splunkd, tmp_path):
+    feed = vendor.create_feed(f"env-endpoint-{os.getpid()}", f"env-endpoint-{os.getpid()}")
+    records = samples.cloudtrail_records(30, seed=31)
+    vendor.put_object(feed.bucket, samples.cloudtrail_key(4), samples.cloudtrail_object(records))
+    aws_style_url = f"https://sqs.us-east-1.amazonaws.com/123456789012/env-endpoint-{os.getpid()}"
+    xml = input_xml(splunkd.base_url, SESSION_KEY, str(tmp_path / "ckpt"), "env",
+                    {"account": "acct", "iam_role": "reader", "sqs_queue_url": aws_style_url})
+    proc = RunningInput(PYTHONS[python], xml, str(tmp_path), extra_env={"AWS_ENDPOINT_URL": moto_server.endpoint})
+    proc.wait_for(lambda: proc.event_count() >= 30 and vendor.depth(feed.queue_url) == 0, 60)
+    assert proc.terminate() < 10 and proc.proc.returncode == 0
+    assert [json.loads(e["data"]) for e in parse_events(proc.stdout)] == records

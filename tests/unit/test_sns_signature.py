@@ -1,50 +1,68 @@
-"""SNS signatures: verified with the standard library against real RSA signatures."""
+"""SNS signatures: verified with the standard library against real RSA signatures.
+
+The key and self-signed certificate are made here with ``cryptography`` (a test-only
+dependency); the add-on's own check in ``sqs_s3_audit_engine.sns`` uses none of it.
+"""
 
 from __future__ import annotations
 
 import base64
 import datetime
 import json
+import urllib.request
 
 import pytest
 
 cryptography = pytest.importorskip("cryptography")
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
+from sqs_s3_audit_engine import sns  # noqa: E402
+from sqs_s3_audit_engine.config import ProxyConfig  # noqa: E402
 from sqs_s3_audit_engine.errors import NotificationError  # noqa: E402
 from sqs_s3_audit_engine.notifications import parse_notification  # noqa: E402
-from sqs_s3_audit_engine.sns import SnsSignatureValidator, string_to_sign  # noqa: E402
+from sqs_s3_audit_engine.sns import SnsSignatureValidator, public_key_from_pem, string_to_sign  # noqa: E402
 
 CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def certificate(days_valid=30, offset_days=-1) -> bytes:
+def certificate(days_valid=30, offset_days=-1, key=KEY, utc_time=True) -> bytes:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
     start = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=offset_days)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(KEY.public_key())
-            .serial_number(1234567).not_valid_before(start).not_valid_after(start + datetime.timedelta(days=days_valid))
+    end = start + datetime.timedelta(days=days_valid)
+    if not utc_time:  # from 2050 on, X.509 times are GeneralizedTime
+        end = datetime.datetime(2051, 1, 1, tzinfo=datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1234567).not_valid_before(start).not_valid_after(end)
             .sign(KEY, hashes.SHA256()))
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def envelope(version="1", subject=True, **changes) -> dict:
+def sign(doc: dict, key=KEY) -> dict:
+    algorithm = hashes.SHA1() if doc["SignatureVersion"] == "1" else hashes.SHA256()
+    doc["Signature"] = base64.b64encode(key.sign(string_to_sign(doc), padding.PKCS1v15(), algorithm)).decode()
+    return doc
+
+
+def envelope(version="1", subject=True, key=KEY, **changes) -> dict:
+    """A Notification signed as SNS signs it; ``changes`` are applied after signing."""
     doc = {"Type": "Notification", "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
            "TopicArn": "arn:aws:sns:us-east-1:123456789012:trail",
            "Message": json.dumps({"s3Bucket": "bkt", "s3ObjectKey": ["AWSLogs/x.json.gz"]}),
-           "Timestamp": "2025-03-04T16:30:00.000Z", "SignatureVersion": version, "SigningCertURL": CERT_URL}
+           "Timestamp": "2025-03-04T16:30:00.000Z", "SignatureVersion": version, "SigningCertURL": CERT_URL,
+           "UnsubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe"}
     if subject:
         doc["Subject"] = "Amazon S3 Notification"
-    algorithm = hashes.SHA1() if version == "1" else hashes.SHA256()
-    doc["Signature"] = base64.b64encode(KEY.sign(string_to_sign(doc), padding.PKCS1v15(), algorithm)).decode()
+    sign(doc, key)
     doc.update(changes)
     return doc
 
 
-def validator(pem=None, fetched=None):
+def validator(pem=None, fetched=None, **kwargs):
     pem = pem or certificate()
 
     def fetch(url):
@@ -52,23 +70,106 @@ def validator(pem=None, fetched=None):
             fetched.append(url)
         return pem
 
-    return SnsSignatureValidator(fetch=fetch)
+    return SnsSignatureValidator(fetch=fetch, **kwargs)
+
+
+def test_the_string_to_sign_follows_the_documented_field_order():
+    doc = envelope(subject=True)
+    assert string_to_sign(doc).decode() == (
+        f"Message\n{doc['Message']}\nMessageId\n{doc['MessageId']}\nSubject\nAmazon S3 Notification\n"
+        f"Timestamp\n{doc['Timestamp']}\nTopicArn\n{doc['TopicArn']}\nType\nNotification\n")
+    assert "Subject" not in string_to_sign(envelope(subject=False)).decode()
 
 
 @pytest.mark.parametrize("version", ["1", "2"])
-@pytest.mark.parametrize("subject", [True, False])
-def test_genuine_signatures_verify(version, subject):
+@pytest.mark.parametrize("subject", [True, False], ids=["with_subject", "without_subject"])
+def test_genuine_v1_and_v2_signatures_verify_with_and_without_a_subject(version, subject):
     validator()(envelope(version, subject))
 
 
-def test_a_tampered_message_fails():
+def test_a_certificate_valid_past_2049_is_read_from_its_generalized_time():
+    validator(pem=certificate(utc_time=False))(envelope("2"))
+
+
+@pytest.mark.parametrize("kind", ["SubscriptionConfirmation", "UnsubscribeConfirmation"])
+def test_subscription_confirmations_sign_subscribe_url_and_token(kind):
+    doc = sign({"Type": kind, "MessageId": "m-1", "Token": "2336412f37f", "TopicArn": "arn:aws:sns:us-east-1:1:t",
+                "Message": "You have chosen to subscribe", "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?x",
+                "Timestamp": "2025-03-04T16:30:00.000Z", "SignatureVersion": "2", "SigningCertURL": CERT_URL})
+    validator()(doc)
     with pytest.raises(NotificationError, match="does not verify"):
-        validator()(envelope(Message='{"s3Bucket": "evil", "s3ObjectKey": ["x"]}'))
+        validator()(dict(doc, Token="another"))
 
 
-@pytest.mark.parametrize("url", ["https://evil.example.com/x.pem", "http://sns.us-east-1.amazonaws.com/x.pem",
-                                 "https://sns.us-east-1.amazonaws.com.evil.com/x.pem",
-                                 "https://sns.us-east-1.amazonaws.com:8443/x.pem"])
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_a_tampered_message_fails(version):
+    with pytest.raises(NotificationError, match="does not verify"):
+        validator()(envelope(version, Message='{"s3Bucket": "evil", "s3ObjectKey": ["x"]}'))
+
+
+def test_adding_or_removing_a_subject_after_signing_fails():
+    with pytest.raises(NotificationError, match="does not verify"):
+        validator()(envelope(subject=False, Subject="added"))
+    doc = envelope(subject=True)
+    del doc["Subject"]
+    with pytest.raises(NotificationError, match="does not verify"):
+        validator()(doc)
+
+
+def test_a_signature_by_another_key_fails():
+    with pytest.raises(NotificationError, match="does not verify"):
+        validator()(envelope("2", key=OTHER_KEY))
+
+
+def test_a_v1_signature_presented_as_v2_fails():
+    with pytest.raises(NotificationError, match="does not verify"):
+        validator()(envelope("1", SignatureVersion="2"))
+
+
+@pytest.mark.parametrize("signature", ["", "not base64!", base64.b64encode(b"\x00" * 256).decode()])
+def test_missing_or_malformed_signatures_fail(signature):
+    with pytest.raises(NotificationError, match="missing|not base64|does not verify"):
+        validator()(envelope(Signature=signature))
+
+
+@pytest.mark.parametrize("field", ["Signature", "SigningCertURL", "SignatureVersion", "Type"])
+def test_an_envelope_missing_a_signature_field_fails_without_fetching(field):
+    fetched = []
+    doc = envelope()
+    del doc[field]
+    with pytest.raises(NotificationError, match=f"missing {field}"):
+        validator(fetched=fetched)(doc)
+    assert fetched == []
+
+
+@pytest.mark.parametrize("field", ["Message", "MessageId", "Timestamp", "TopicArn"])
+def test_an_envelope_missing_a_signed_field_fails_without_fetching(field):
+    fetched = []
+    doc = envelope()
+    del doc[field]
+    with pytest.raises(NotificationError, match=f"missing its {field}"):
+        validator(fetched=fetched)(doc)
+    assert fetched == []
+
+
+@pytest.mark.parametrize("url", [
+    "https://evil.example.com/x.pem",
+    "http://sns.us-east-1.amazonaws.com/x.pem",
+    "https://sns.us-east-1.amazonaws.com.evil.com/x.pem",
+    "https://sns.us-east-1.amazonaws.com.cn.evil.com/x.pem",
+    "https://evilsns.us-east-1.amazonaws.com/x.pem",
+    "https://sns.us-east-1.evil.amazonaws.com/x.pem",
+    "https://sqs.us-east-1.amazonaws.com/x.pem",
+    "https://sns.amazonaws.com/x.pem",
+    "https://sns.us-east-1.amazonaws.com:8443/x.pem",
+    "https://sns.us-east-1.amazonaws.com:abc/x.pem",
+    "https://sns.us-east-1.amazonaws.com@evil.com/x.pem",
+    "https://user@sns.us-east-1.amazonaws.com/x.pem",
+    "https://sns.us-east-1.amazonaws.com\\@evil.com/x.pem",
+    "https://sns.us-east-1.amazonaws.com%2eevil.com/x.pem",
+    "file:///etc/passwd",
+    "//sns.us-east-1.amazonaws.com/x.pem",
+])
 def test_certificate_urls_off_sns_hosts_fail_without_fetching(url):
     fetched = []
     with pytest.raises(NotificationError, match="not an https URL"):
@@ -76,27 +177,149 @@ def test_certificate_urls_off_sns_hosts_fail_without_fetching(url):
     assert fetched == []
 
 
-def test_unknown_signature_versions_fail():
+@pytest.mark.parametrize("url", [
+    "https://sns.eu-west-3.amazonaws.com/SimpleNotificationService-1.pem",
+    "https://sns.us-gov-west-1.amazonaws.com/SimpleNotificationService-1.pem",
+    "https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-1.pem",
+    "https://SNS.AP-SOUTHEAST-2.AMAZONAWS.COM/SimpleNotificationService-1.pem",
+])
+def test_certificate_urls_on_regional_sns_hosts_are_fetched(url):
+    fetched = []
+    doc = sign(dict(envelope(), SigningCertURL=url))
+    validator(fetched=fetched)(doc)
+    assert fetched == [url]
+
+
+@pytest.mark.parametrize("version", ["3", "0", "SHA256"])
+def test_unknown_signature_versions_fail(version):
     with pytest.raises(NotificationError, match="SignatureVersion"):
-        validator()(envelope(SignatureVersion="3"))
+        validator()(envelope(SignatureVersion=version))
 
 
 def test_an_expired_certificate_fails():
-    with pytest.raises(NotificationError, match="not valid at this time"):
+    with pytest.raises(NotificationError, match="expired"):
         validator(pem=certificate(days_valid=1, offset_days=-10))(envelope())
 
 
-def test_certificates_are_cached_by_url():
+def test_a_certificate_not_yet_valid_fails():
+    with pytest.raises(NotificationError, match="not valid before"):
+        validator(pem=certificate(days_valid=30, offset_days=5))(envelope())
+
+
+def test_the_clock_decides_expiry():
+    pem = certificate(days_valid=30, offset_days=-1)
+    _, _, _, not_after = public_key_from_pem(pem)
+    validator(pem=pem, clock=lambda: not_after - 1)(envelope())
+    with pytest.raises(NotificationError, match="expired"):
+        validator(pem=pem, clock=lambda: not_after + 1)(envelope())
+
+
+def test_a_certificate_that_cannot_be_fetched_fails():
+    def fetch(url):
+        raise OSError("connection refused")
+
+    with pytest.raises(NotificationError, match="could not be fetched: connection refused"):
+        SnsSignatureValidator(fetch=fetch)(envelope())
+
+
+@pytest.mark.parametrize("pem", [b"<html>not found</html>", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"])
+def test_a_response_that_is_no_certificate_fails(pem):
+    with pytest.raises(NotificationError, match="could not be read"):
+        validator(pem=pem)(envelope())
+
+
+def test_a_certificate_with_a_non_rsa_key_fails():
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    with pytest.raises(NotificationError, match="not an RSA key"):
+        validator(pem=certificate(key=ec_key))(envelope())
+
+
+def test_the_key_read_from_the_certificate_is_the_signing_key():
+    modulus, exponent, _, _ = public_key_from_pem(certificate())
+    numbers = KEY.public_key().public_numbers()
+    assert (modulus, exponent) == (numbers.n, numbers.e)
+
+
+def test_certificates_are_cached_by_url_in_a_bounded_lru():
     fetched = []
-    check = validator(fetched=fetched)
+    check = validator(fetched=fetched, cache_size=2)
+    urls = [f"https://sns.us-east-1.amazonaws.com/SimpleNotificationService-{i}.pem" for i in range(3)]
+    for url in (urls[0], urls[1], urls[0], urls[2], urls[0], urls[1]):
+        check(sign(dict(envelope(), SigningCertURL=url)))
+    # 0, 1 fetched; 0 hit; 2 fetched and evicts 1; 0 hit; 1 fetched again
+    assert fetched == [urls[0], urls[1], urls[2], urls[1]]
+
+
+def test_a_failed_fetch_is_not_cached():
+    calls = []
+
+    def fetch(url):
+        calls.append(url)
+        if len(calls) == 1:
+            raise OSError("timed out")
+        return certificate()
+
+    check = SnsSignatureValidator(fetch=fetch)
+    with pytest.raises(NotificationError, match="could not be fetched"):
+        check(envelope())
     check(envelope())
-    check(envelope("2"))
-    assert fetched == [CERT_URL]
+    assert len(calls) == 2
 
 
-def test_parse_notification_rejects_forged_and_accepts_genuine_envelopes():
+class _Response:
+    def __init__(self, body):
+        self.body = body
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def read(self, limit):
+        return self.body[:limit]
+
+
+def _capture_opener(monkeypatch, pem):
+    seen = {}
+
+    class Opener:
+        def open(self, url, timeout):
+            seen["url"], seen["timeout"] = url, timeout
+            return _Response(pem)
+
+    def build_opener(*handlers):
+        seen["handlers"] = handlers
+        return Opener()
+
+    monkeypatch.setattr(urllib.request, "build_opener", build_opener)
+    return seen
+
+
+def test_certificates_are_fetched_over_https_through_the_enabled_proxy_with_a_timeout(monkeypatch):
+    seen = _capture_opener(monkeypatch, certificate())
+    proxy = ProxyConfig(enabled=True, host="proxy.local", port=3128, username="u", password="p")
+    SnsSignatureValidator(proxy=proxy)(envelope())
+    assert seen["url"] == CERT_URL and seen["timeout"] == 10
+    proxies = [h.proxies for h in seen["handlers"] if isinstance(h, urllib.request.ProxyHandler)]
+    assert proxies == [{"https": "http://u:p@proxy.local:3128"}]
+    assert any(isinstance(h, sns._NoRedirect) for h in seen["handlers"])
+
+
+def test_a_disabled_proxy_is_not_used(monkeypatch):
+    seen = _capture_opener(monkeypatch, certificate())
+    SnsSignatureValidator(proxy=ProxyConfig(enabled=False, host="proxy.local", port=3128))(envelope())
+    assert not [h for h in seen["handlers"] if isinstance(h, urllib.request.ProxyHandler)]
+
+
+def test_parse_notification_rejects_a_forged_envelope_and_accepts_a_genuine_one():
     check = validator()
     good = parse_notification(json.dumps(envelope()), sns_validator=check)
+    assert good.kind == "sns+cloudtrail_sns"
     assert good.objects[0].key == "AWSLogs/x.json.gz"
-    with pytest.raises(NotificationError):
-        parse_notification(json.dumps(envelope(TopicArn="arn:aws:sns:us-east-1:999999999999:other")), sns_validator=check)
+    forged = envelope(Message=json.dumps({"s3Bucket": "attacker", "s3ObjectKey": ["x"]}))
+    with pytest.raises(NotificationError, match="does not verify"):
+        parse_notification(json.dumps(forged), sns_validator=check)
+    with pytest.raises(NotificationError, match="does not verify"):
+        parse_notification(json.dumps(envelope(TopicArn="arn:aws:sns:us-east-1:999999999999:other")),
+                           sns_validator=check)

@@ -9,9 +9,16 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import os
+import subprocess
+import sys
 import urllib.request
 
 import pytest
+
+PACKAGE_BIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "package", "bin")
+if os.path.abspath(PACKAGE_BIN) not in map(os.path.abspath, sys.path):
+    sys.path.insert(0, os.path.abspath(PACKAGE_BIN))
 
 cryptography = pytest.importorskip("cryptography")
 from cryptography import x509  # noqa: E402
@@ -323,3 +330,32 @@ def test_parse_notification_rejects_a_forged_envelope_and_accepts_a_genuine_one(
     with pytest.raises(NotificationError, match="does not verify"):
         parse_notification(json.dumps(envelope(TopicArn="arn:aws:sns:us-east-1:999999999999:other")),
                            sns_validator=check)
+
+
+_STDLIB_ONLY_CHECK = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from sqs_s3_audit_engine.errors import NotificationError
+from sqs_s3_audit_engine.sns import SnsSignatureValidator
+case = json.load(sys.stdin)
+check = SnsSignatureValidator(fetch=lambda url: case["pem"].encode())
+for doc in case["good"]:
+    check(doc)
+try:
+    check(case["forged"])
+except NotificationError as exc:
+    assert "does not verify" in str(exc), exc
+else:
+    raise SystemExit("forged envelope accepted")
+print(sorted(m for m in ("cryptography", "Crypto", "OpenSSL", "botocore", "rsa") if m in sys.modules))
+"""
+
+
+def test_the_check_runs_on_the_standard_library_alone():
+    """No site-packages (-I -S): the add-on's lib must verify with no compiled dependency."""
+    case = {"pem": certificate().decode(), "good": [envelope("1"), envelope("2", subject=False)],
+            "forged": envelope("2", Message="{}")}
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", _STDLIB_ONLY_CHECK, os.path.abspath(PACKAGE_BIN)],
+                            input=json.dumps(case), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -9,7 +9,10 @@ splunkd's REST API exactly as the input reads them. One line per check, starting
 PASS, WARN or FAIL; exit status 0 when nothing failed, 1 otherwise. No secret is printed.
 """
 
+from __future__ import annotations
+
 import argparse
+import logging
 import os
 import sys
 
@@ -18,44 +21,73 @@ for _path in (os.path.join(os.path.dirname(_BIN), "lib"), _BIN):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from sqs_s3_audit_engine.checks import FAIL, CheckResult, run_checks  # noqa: E402
+from sqs_s3_audit_engine.aws import botocore_config  # noqa: E402
+from sqs_s3_audit_engine.checks import FAIL, PASS, WARN, CheckResult, run_checks  # noqa: E402
 from sqs_s3_audit_engine.config import parse_input  # noqa: E402
 from sqs_s3_audit_engine.errors import ConfigError  # noqa: E402
 from sqs_s3_audit_splunk.logs import RedactingFilter  # noqa: E402
 from sqs_s3_audit_splunk.modinput import load_settings  # noqa: E402
 from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig, SplunkdConfigError  # noqa: E402
 
+DEFAULT_SPLUNKD_URI = "https://127.0.0.1:8089"
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Check one sqs_s3_audit input and say what to fix.")
-    parser.add_argument("--input", required=True, help="input name (the part after sqs_s3_audit://)")
-    parser.add_argument("--splunkd-uri", default="https://127.0.0.1:8089", help="splunkd management URI")
-    args = parser.parse_args(argv)
 
-    session_key = os.environ.get("SPLUNK_SESSION_KEY", "").strip() or sys.stdin.readline().strip()
-    if not session_key:
-        print("FAIL session_key: set SPLUNK_SESSION_KEY or pass the session key on the first line of stdin")
-        return 1
-    redactor = RedactingFilter([session_key])
-    results = []
+def read_session_key() -> str:
+    """``SPLUNK_SESSION_KEY``, else the first line of stdin (as ``splunk cmd`` or a pipe gives it)."""
+    key = os.environ.get("SPLUNK_SESSION_KEY", "").strip()
+    if key:
+        return key
     try:
-        splunkd = SplunkdConfig(args.splunkd_uri, session_key)
-        params = splunkd.input_stanza(args.input)
-        cfg = parse_input(args.input, params)
+        return sys.stdin.readline().strip() if sys.stdin else ""
+    except (OSError, ValueError):
+        return ""
+
+
+def diagnose(input_name: str, splunkd_uri: str, session_key: str, redactor: RedactingFilter) -> list:
+    """The configuration line, then the AWS checks (none when the configuration is unusable)."""
+    try:
+        splunkd = SplunkdConfig(splunkd_uri, session_key)
+        params = splunkd.input_stanza(input_name)
+        cfg = parse_input(input_name, params)
         settings = load_settings(splunkd, cfg)
         for secret in (settings.account.secret_access_key, settings.role.external_id if settings.role else "",
                        settings.proxy.password):
             redactor.add(secret)
-        results.append(CheckResult("PASS", "configuration", f"input {args.input!r} uses account {cfg.account!r}"
-                                   + (f" and IAM role {cfg.iam_role!r}" if cfg.iam_role else "")
-                                   + f", queue {cfg.sqs_queue_url}"))
-        results += run_checks(cfg, settings.account, settings.role, settings.proxy)
+        botocore_config(settings.proxy)  # refuses proxy types the AWS SDK cannot use
     except SplunkdConfigError as exc:
-        results.append(CheckResult(FAIL, "configuration", str(exc)))
+        return [CheckResult(FAIL, "configuration", str(exc))]
     except ConfigError as exc:
-        results.append(CheckResult(FAIL, "configuration", f"{exc} (fix it in the input or on the Configuration page)"))
+        return [CheckResult(FAIL, "configuration", f"{exc} (fix it in the input or on the Configuration page)")]
+    uses = f"input {input_name!r} uses account {cfg.account!r}"
+    uses += f" and IAM role {cfg.iam_role!r}" if cfg.iam_role else ""
+    uses += f", queue {cfg.sqs_queue_url} in {cfg.region}"
+    uses += f", proxy {settings.proxy.display()}" if settings.proxy.enabled else ""
+    results = [CheckResult(PASS, "configuration", uses)]
+    if str(params.get("disabled", "")).strip().lower() in ("1", "true", "yes", "t"):
+        results.append(CheckResult(WARN, "input", f"{input_name!r} is disabled: enable it on the Inputs page"))
+    return results + run_checks(cfg, settings.account, settings.role, settings.proxy)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Check one sqs_s3_audit input and say what to fix.")
+    parser.add_argument("--input", required=True, help="input name (the part after sqs_s3_audit://)")
+    parser.add_argument("--splunkd-uri", default=DEFAULT_SPLUNKD_URI, help=f"splunkd management URI ({DEFAULT_SPLUNKD_URI})")
+    args = parser.parse_args(argv)
+    # Libraries' own log lines (solnlib retries a missing optional conf file with a traceback)
+    # would bury the report on stderr; every finding is a PASS/WARN/FAIL line on stdout.
+    logging.getLogger().addHandler(logging.NullHandler())
+
+    session_key = read_session_key()
+    if not session_key:
+        print("FAIL session_key: set SPLUNK_SESSION_KEY or pass the session key on the first line of stdin")
+        return 1
+    redactor = RedactingFilter([session_key])
+    try:
+        results = diagnose(args.input, args.splunkd_uri, session_key, redactor)
+    except Exception as exc:  # noqa: BLE001 - one FAIL line instead of a traceback
+        results = [CheckResult(FAIL, "doctor", f"unexpected {type(exc).__name__}: {exc}")]
     for result in results:
-        print(redactor.redact(result.line()))
+        print(redactor.redact(result.line()), flush=True)
     return 1 if any(r.status == FAIL for r in results) else 0
 
 

@@ -1,58 +1,145 @@
-"""The built doctor command, run as an admin would, against the splunkd stand-in and moto."""
+"""The doctor command, run as an admin would, against the splunkd stand-in and moto server.
+
+The script is ``package/bin/sqs_s3_audit_doctor.py`` (the code under test) run by Splunk's
+own interpreters (python3.9 and python3.13) with the built app's ``lib`` on the path and
+nothing else: it needs ``make build`` first and is skipped without it. One moto server
+serves this module; for the rejected-keys case moto's authentication is switched on
+(``/moto-api/reset-auth``), as moto otherwise accepts any key. moto does not evaluate
+trust policies or external ids, so those failures are covered only by the message texts
+in tests/integration/test_checks.py.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import time
+import urllib.request
 
 import pytest
 
 import sample_logs as samples
-from aws_emulator import TEST_SECRET
-from modinput_runner import APP, pythons
+from aws_emulator import TEST_SECRET, MotoServer
 from harness import seed_splunkd
+from modinput_runner import APP, pythons
 from splunkd_standin import SplunkdStandIn
 
-DOCTOR = os.path.join(APP, "bin", "sqs_s3_audit_doctor.py")
-pytestmark = pytest.mark.skipif(not os.path.exists(DOCTOR), reason="built app missing: run `make build`")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DOCTOR = os.path.join(ROOT, "package", "bin", "sqs_s3_audit_doctor.py")
+BUILT_LIB = os.path.join(APP, "lib")
 PYTHONS = pythons()
 KEY = "doctor-session-key"
+EXTERNAL_ID = "doctor-external-id"
+REJECTED_SECRET = "rejected-secret-not-to-print"
+
+pytestmark = [
+    pytest.mark.skipif(not os.path.isdir(BUILT_LIB), reason="built app missing: run `make build` (its lib/ is needed)"),
+    pytest.mark.skipif(not PYTHONS, reason="neither python3.9 nor python3.13 found (set PY39/PY313)"),
+]
 
 
-def run_doctor(python, standin, name, via_stdin=False):
+@pytest.fixture(scope="module")
+def moto_server():
+    with MotoServer() as server:
+        yield server
+
+
+def run_doctor(python, standin, name, key=KEY, via_stdin=False):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "SPLUNK_SESSION"))}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    if not via_stdin:
-        env["SPLUNK_SESSION_KEY"] = KEY
-    return subprocess.run([python, DOCTOR, "--input", name, "--splunkd-uri", standin.base_url], env=env,
-                          input=(KEY + "\n").encode() if via_stdin else b"", capture_output=True, timeout=120)
+    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=BUILT_LIB, AWS_EC2_METADATA_DISABLED="true")
+    if key and not via_stdin:
+        env["SPLUNK_SESSION_KEY"] = key
+    stdin = (key + "\n").encode() if via_stdin else b""
+    done = subprocess.run([python, DOCTOR, "--input", name, "--splunkd-uri", standin.base_url], env=env,
+                          input=stdin, capture_output=True, timeout=180)
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
 
 
-@pytest.mark.parametrize("python", sorted(PYTHONS), ids=sorted(PYTHONS))
-def test_doctor_reports_each_check_and_exits_by_the_worst_result(python, moto_server, vendor):
-    suffix = f"{python}-{time.time_ns() % 10**8}"
+def statuses(stdout):
+    return [line.split()[0] for line in stdout.splitlines()]
+
+
+def set_moto_auth(moto_server, count):
+    request = urllib.request.Request(moto_server.endpoint + "/moto-api/reset-auth", data=count.encode(),
+                                     method="POST", headers={"Content-Type": "text/plain"})
+    urllib.request.urlopen(request, timeout=10).read()
+
+
+@pytest.fixture(scope="module")
+def configured(moto_server):
+    """The stand-in with inputs ``good`` (a waiting CloudTrail object, no DLQ), ``broken`` (no such
+    queue) and ``rejected`` (keys moto refuses once its authentication is on)."""
+    from aws_emulator import VendorSide
+
+    vendor = VendorSide(moto_server.endpoint)
+    suffix = str(time.time_ns() % 10**8)
     feed = vendor.create_feed(f"doctor-{suffix}", f"doctor-{suffix}", with_dlq=False, visibility_timeout=300)
     vendor.drain(feed.queue_url)
     vendor.put_object(feed.bucket, samples.cloudtrail_key(2), samples.cloudtrail_object(samples.cloudtrail_records(5)))
-    role_arn = vendor.create_role(f"Doctor{time.time_ns() % 10**8}", "doctor-external-id")
+    role_arn = vendor.create_role(f"Doctor{suffix}", EXTERNAL_ID)
     with SplunkdStandIn(session_key=KEY) as standin:
-        seed_splunkd(standin, role_arn, "doctor-external-id")
+        seed_splunkd(standin, role_arn, EXTERNAL_ID)
+        standin.add_stanza("ta_sqs_s3_audit_account", "rejected", fields={"aws_access_key_id": "AKIAREJECTEDKEY00000"},
+                           encrypted={"aws_secret_access_key": REJECTED_SECRET})
         common = {"account": "acct", "iam_role": "reader", "aws_region": "us-east-1",
                   "s3_endpoint_url": moto_server.endpoint, "sts_endpoint_url": moto_server.endpoint}
         standin.add_stanza("inputs", "sqs_s3_audit://good", fields=dict(common, sqs_queue_url=feed.queue_url))
         standin.add_stanza("inputs", "sqs_s3_audit://broken",
                            fields=dict(common, sqs_queue_url=f"{moto_server.endpoint}/123456789012/no-such-queue"))
-        good = run_doctor(PYTHONS[python], standin, "good", via_stdin=True)
-        broken = run_doctor(PYTHONS[python], standin, "broken")
-        missing = run_doctor(PYTHONS[python], standin, "not-configured")
-    lines = good.stdout.decode().splitlines()
-    assert good.returncode == 0, good.stdout + good.stderr
-    assert [line.split()[0] for line in lines] == ["PASS", "PASS", "PASS", "PASS", "WARN", "PASS", "PASS"]
-    assert "redrive policy" in lines[4]
-    assert broken.returncode == 1 and b"FAIL queue:" in broken.stdout
-    assert missing.returncode == 1 and b"FAIL configuration:" in missing.stdout and b"not-configured" in missing.stdout
-    for out in (good, broken, missing):
-        text = (out.stdout + out.stderr).decode()
-        for secret in (TEST_SECRET, "doctor-external-id", KEY, "FQoGZXIvYXdzE"):
+        standin.add_stanza("inputs", "sqs_s3_audit://rejected",
+                           fields=dict(common, account="rejected", iam_role="", sqs_queue_url=feed.queue_url))
+        yield standin, vendor, feed
+
+
+def assert_no_secret(*texts):
+    for text in texts:
+        for secret in (TEST_SECRET, EXTERNAL_ID, KEY, REJECTED_SECRET, "FQoGZXIvYXdzE"):
             assert secret not in text
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS))
+def test_a_healthy_input_passes_every_check_with_a_warning_for_the_missing_dead_letter_queue(python, configured):
+    standin, vendor, feed = configured
+    code, out, err = run_doctor(PYTHONS[python], standin, "good", via_stdin=True)
+    assert code == 0 and err == "", out + err
+    assert statuses(out) == ["PASS", "PASS", "PASS", "PASS", "WARN", "PASS", "PASS"], out
+    lines = out.splitlines()
+    assert lines[0].startswith("PASS configuration:") and "'acct'" in lines[0] and "'reader'" in lines[0]
+    assert lines[2].startswith("PASS role:") and "with the external id" in lines[2]
+    assert lines[4].startswith("WARN redrive_policy:") and "dead-letter queue" in lines[4]
+    assert lines[6].startswith("PASS object:") and "5 records" in lines[6] and "aws:cloudtrail" in lines[6]
+    assert vendor.depth(feed.queue_url) == 1  # the waiting message was looked at, not consumed
+    assert_no_secret(out, err)
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS))
+def test_a_missing_queue_or_input_fails_and_exits_1(python, configured):
+    standin, _, _ = configured
+    code, out, err = run_doctor(PYTHONS[python], standin, "broken")
+    assert code == 1 and "FAIL queue:" in out and "no-such-queue does not exist in region us-east-1" in out, out + err
+    code, out, err = run_doctor(PYTHONS[python], standin, "not-configured")
+    assert code == 1 and out.startswith("FAIL configuration:") and "not-configured" in out, out + err
+    assert_no_secret(out, err)
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS))
+def test_a_wrong_or_absent_session_key_fails_saying_so(python, configured):
+    standin, _, _ = configured
+    code, out, err = run_doctor(PYTHONS[python], standin, "good", key="not-the-key")
+    assert code == 1 and out.startswith("FAIL configuration:") and "session key" in out, out + err
+    code, out, err = run_doctor(PYTHONS[python], standin, "good", key="")
+    assert code == 1 and out.startswith("FAIL session_key:"), out + err
+    assert_no_secret(out, err)
+
+
+def test_keys_aws_rejects_fail_the_credentials_check_without_printing_the_secret(configured, moto_server):
+    standin, _, _ = configured
+    python = PYTHONS[sorted(PYTHONS)[0]]
+    set_moto_auth(moto_server, "0")
+    try:
+        code, out, err = run_doctor(python, standin, "rejected")
+    finally:
+        set_moto_auth(moto_server, "inf")
+    assert code == 1 and statuses(out) == ["PASS", "FAIL"], out + err
+    assert "FAIL credentials:" in out and "InvalidClientTokenId" in out and "Accounts > rejected" in out
+    assert_no_secret(out, err)

@@ -1,164 +1,349 @@
 """Checks of one input's AWS side, each saying what to change when it does not pass.
 
-Used by the doctor command (``bin/sqs_s3_audit_doctor.py``). Every check returns a
-:class:`CheckResult`; none raises for an AWS failure, and no message carries a secret.
+Used by the doctor command (``bin/sqs_s3_audit_doctor.py``) and by the checks on save
+(``sqs_s3_audit_splunk.save_checks``). Every check returns a :class:`CheckResult`; none
+raises for an AWS failure, and no message carries a secret (only names, ARNs, URLs,
+error codes).
+
 The object check looks at one waiting message without consuming it: it is received with
-a short visibility timeout and made visible again at once.
+a short visibility timeout, its first wanted object is read through the collector's own
+``read_records``, and the message is made visible again at once. That receive counts
+towards the queue's ``maxReceiveCount``, so the check is skipped when the redrive policy
+leaves no room for it.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from itertools import islice
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .aws import AwsClients, ObjectStore, Queue, botocore_config, build_clients, wrap_error
-from .collector import read_records
-from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
+from .aws import AwsClients, ObjectStore, Queue, botocore_config, build_clients, build_session, wrap_error
+from .aws import _queue_endpoint  # the collector's endpoint choice, reused as is
+from .collector import BATCH_RECORDS, read_records
+from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url
 from .decoders import BadRecord
 from .errors import AwsCallError, NotificationError, ObjectError
 from .notifications import TEST_EVENT, parse_notification
-from .sourcetypes import SOURCETYPES, classify
+from .sourcetypes import SOURCETYPES, classify, is_cloudtrail_digest
 
-__all__ = ["CheckResult", "PASS", "WARN", "FAIL", "run_checks"]
+__all__ = [
+    "CheckResult", "PASS", "WARN", "FAIL", "MIN_VISIBILITY", "DENIED_CODES", "UNREACHABLE_CODES",
+    "check_credentials", "check_role", "check_queue", "check_object", "run_checks", "queue_arn",
+    "max_receive_count",
+]
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
-MIN_VISIBILITY = 60
+MIN_VISIBILITY = 60  # seconds; a large CloudTrail file takes a while to download and decode
+PEEK_VISIBILITY = 30  # how long the looked-at message is hidden if resetting it fails
+MIN_RECEIVES_TO_PEEK = 3  # below this maxReceiveCount, one extra receive may send a message to the DLQ
+
+DENIED_CODES = frozenset({
+    "AccessDenied", "AccessDeniedException", "AuthorizationError", "403", "Forbidden",
+    "AWS.SimpleQueueService.AccessDenied", "UnauthorizedOperation", "KMS.AccessDeniedException",
+})
+REJECTED_KEY_CODES = frozenset({
+    "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "InvalidAccessKeyId",
+    "ExpiredToken",
+})
+MISSING_QUEUE_CODES = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
+UNREACHABLE_CODES = frozenset({
+    "EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ProxyConnectionError",
+    "ConnectionClosedError", "SSLError", "HTTPClientError",
+})
 
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One check's outcome.
+
+    Attributes:
+        status: PASS, WARN or FAIL.
+        name: the check (``credentials``, ``role``, ``queue``...).
+        message: what was found and, unless PASS, what to change.
+        code: the AWS error code behind a FAIL ("" otherwise), for callers that decide by it.
+    """
+
     status: str
     name: str
     message: str
+    code: str = ""
 
     def line(self) -> str:
         return f"{self.status} {self.name}: {self.message}"
 
 
-def _credentials(cfg: InputConfig, account: AccountConfig, proxy: ProxyConfig) -> CheckResult:
+def queue_arn(queue_url: str, region: str) -> str:
+    """The queue's ARN as built from its URL (the partition guessed from the region)."""
+    try:
+        url_region, account_id, name = parse_queue_url(queue_url)
+    except Exception:  # noqa: BLE001 - only used in messages
+        return queue_url
+    region = region or url_region
+    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    return f"arn:{partition}:sqs:{region}:{account_id}:{name}"
+
+
+def _unreachable(service: str, endpoint_param: str) -> str:
+    return (f"{service} cannot be reached from this host: check the network route, the proxy settings "
+            f"(Configuration > Proxy) and {endpoint_param}")
+
+
+def _origin(account: AccountConfig) -> str:
     if account.uses_default_chain:
-        session = boto3.Session(region_name=cfg.region)
-        origin = "the host's default credential chain"
+        return f"account {account.name!r} (the host's default credential chain)"
+    return f"account {account.name!r}"
+
+
+def check_credentials(account: AccountConfig, region: str, proxy: ProxyConfig,
+                      sts_endpoint_url: str = "", config: Optional[Config] = None) -> CheckResult:
+    """``sts:GetCallerIdentity`` with the account's keys, or the default chain when both are empty."""
+    if account.uses_default_chain:
+        session = boto3.Session(region_name=region)
     else:
         session = boto3.Session(aws_access_key_id=account.access_key_id,
-                                aws_secret_access_key=account.secret_access_key, region_name=cfg.region)
-        origin = f"account {account.name!r}"
+                                aws_secret_access_key=account.secret_access_key, region_name=region)
     try:
-        sts = session.client("sts", endpoint_url=cfg.sts_endpoint_url or None, config=botocore_config(proxy))
+        sts = session.client("sts", endpoint_url=sts_endpoint_url or None, config=config or botocore_config(proxy))
         arn = sts.get_caller_identity()["Arn"]
     except (ClientError, BotoCoreError) as exc:
         error = wrap_error("sts:GetCallerIdentity", exc)
-        fix = error.hint or "check the account's access key id and secret access key"
-        return CheckResult(FAIL, "credentials", f"{origin} not accepted ({error.code}): {fix}")
-    return CheckResult(PASS, "credentials", f"{origin} accepted as {arn}")
+        if error.code in UNREACHABLE_CODES:
+            fix = _unreachable("AWS STS", "sts_endpoint_url")
+        elif error.code in REJECTED_KEY_CODES:
+            fix = ("the access key ID or secret access key is wrong, disabled or deleted: enter the IAM user's "
+                   f"current keys in Configuration > Accounts > {account.name}")
+        else:
+            fix = error.hint or "check the account's access key ID and secret access key"
+        return CheckResult(FAIL, "credentials", f"{_origin(account)} not accepted by sts:GetCallerIdentity "
+                                                f"({error.code}): {fix}", error.code)
+    return CheckResult(PASS, "credentials", f"{_origin(account)} accepted as {arn}")
 
 
-def _role(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig],
-          proxy: ProxyConfig) -> "tuple[CheckResult, Optional[AwsClients]]":
+def _clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig,
+             config: Optional[Config]) -> AwsClients:
+    if config is None:
+        return build_clients(cfg, account, role, proxy)
+    session = build_session(account, role, cfg.region, config, cfg.sts_endpoint_url, "splunk-sqs-s3-audit-check")
+    sqs = session.client("sqs", region_name=cfg.region, endpoint_url=_queue_endpoint(cfg), config=config)
+    s3 = session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
+    return AwsClients(sqs=sqs, s3=s3, session=session)
+
+
+def check_role(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig,
+               config: Optional[Config] = None) -> Tuple[CheckResult, Optional[AwsClients]]:
+    """Assume the role (with the external id) with the account's credentials; the clients on success."""
     try:
-        clients = build_clients(cfg, account, role, proxy)
+        clients = _clients(cfg, account, role, proxy, config)
     except AwsCallError as exc:
         arn = role.role_arn if role else ""
-        fix = (f"the trust policy of {arn} must allow the account's user to call sts:AssumeRole"
-               + (" with this external id" if role and role.external_id else "")
-               + "; check the role ARN and the external id in IAM Roles")
-        return CheckResult(FAIL, "role", f"cannot assume {arn} ({exc.code}): {fix}"), None
+        if exc.code in UNREACHABLE_CODES:
+            fix = _unreachable("AWS STS", "sts_endpoint_url")
+        else:
+            fix = (f"the trust policy of {arn} must allow the IAM identity of {_origin(account)} to call "
+                   "sts:AssumeRole"
+                   + (" with the external id set in IAM Roles > " + role.name if role and role.external_id
+                      else " (no external id is set in IAM Roles; add it if the role's trust policy requires one)")
+                   + f", and that identity needs sts:AssumeRole on {arn} in its own policy; "
+                   "also check the role ARN and the session duration (at most the role's maximum session duration)")
+        return CheckResult(FAIL, "role", f"cannot assume {arn} ({exc.code}): {fix}", exc.code), None
     if role is None:
         return CheckResult(PASS, "role", "no IAM role: the account's credentials are used directly"), clients
-    detail = f"assumed {role.role_arn} for {role.session_duration} s"
-    if role.external_id:
-        detail += " with the external id"
+    detail = f"assumed {role.role_arn} ({role.session_duration} s sessions"
+    detail += ", with the external id)" if role.external_id else ", no external id)"
     return CheckResult(PASS, "role", detail), clients
 
 
-def _queue(cfg: InputConfig, queue: Queue) -> List[CheckResult]:
+def check_queue(cfg: InputConfig, queue: Queue) -> Tuple[List[CheckResult], Dict[str, str]]:
+    """``sqs:GetQueueAttributes``: the queue, then its redrive policy and visibility timeout.
+
+    Returns the results (the queue's own first; the other two only when it passed) and the
+    queue attributes read ({} when the queue is not readable).
+    """
+    arn = queue_arn(cfg.sqs_queue_url, cfg.region)
     try:
         attrs = queue.attributes(["QueueArn", "VisibilityTimeout", "RedrivePolicy", "ApproximateNumberOfMessages"])
     except AwsCallError as exc:
-        fix = exc.hint or "check sqs_queue_url, aws_region and sqs_endpoint_url"
-        return [CheckResult(FAIL, "queue", f"{cfg.sqs_queue_url} not readable ({exc.code}): {fix}")]
-    arn = attrs.get("QueueArn", cfg.sqs_queue_url)
-    results = [CheckResult(PASS, "queue", f"{arn} readable, {attrs.get('ApproximateNumberOfMessages', '?')} messages waiting")]
-    if attrs.get("RedrivePolicy"):
-        results.append(CheckResult(PASS, "redrive_policy", "a dead-letter queue is set"))
-    else:
-        results.append(CheckResult(WARN, "redrive_policy",
-                                   f"{arn} has no redrive policy: create a dead-letter queue and set it with "
-                                   "maxReceiveCount 3-5, or messages that keep failing are retried until they expire"))
-    timeout = int(attrs.get("VisibilityTimeout", 30) or 30)
+        url = cfg.sqs_queue_url
+        if exc.code in MISSING_QUEUE_CODES:
+            message = (f"{url} does not exist in region {cfg.region}"
+                       + (f" at {cfg.sqs_endpoint_url}" if cfg.sqs_endpoint_url else "")
+                       + f" ({exc.code}): check sqs_queue_url and aws_region (the queue may be in another region "
+                       "or account)")
+        elif exc.code in DENIED_CODES:
+            message = (f"sqs:GetQueueAttributes denied on {arn} ({exc.code}): grant sqs:GetQueueAttributes, "
+                       "sqs:ReceiveMessage, sqs:ChangeMessageVisibility and sqs:DeleteMessage on it to the role or "
+                       "user (and allow them in the queue's access policy when the queue is in another account)")
+        elif exc.code in UNREACHABLE_CODES:
+            message = f"{url} not reachable ({exc.code}): " + _unreachable("AWS SQS", "sqs_endpoint_url")
+        else:
+            message = f"{url} not readable ({exc.code}): " + (exc.hint or "check sqs_queue_url, aws_region and "
+                                                                         "sqs_endpoint_url")
+        return [CheckResult(FAIL, "queue", message, exc.code)], {}
+    arn = attrs.get("QueueArn") or arn
+    waiting = attrs.get("ApproximateNumberOfMessages", "?")
+    results = [CheckResult(PASS, "queue", f"{arn} readable (messages waiting: {waiting})")]
+    results.append(_redrive_result(arn, attrs.get("RedrivePolicy", "")))
+    timeout = int(attrs.get("VisibilityTimeout") or 30)
     if timeout < MIN_VISIBILITY:
-        results.append(CheckResult(WARN, "visibility_timeout",
-                                   f"{timeout} s is short for large CloudTrail files: set the queue's visibility "
-                                   f"timeout to at least {MIN_VISIBILITY} s (300 s recommended)"))
+        results.append(CheckResult(
+            WARN, "visibility_timeout",
+            f"{timeout} s on {arn} is short for large CloudTrail files: set the queue's visibility timeout to at "
+            f"least {MIN_VISIBILITY} s (300 s recommended) so a message is not handed to another consumer while an "
+            "object is still being fetched"))
     else:
         results.append(CheckResult(PASS, "visibility_timeout", f"{timeout} s"))
-    return results
+    return results, attrs
 
 
-def _object(cfg: InputConfig, queue: Queue, store: ObjectStore) -> CheckResult:
+def max_receive_count(redrive_policy: str) -> Optional[int]:
+    """The redrive policy's ``maxReceiveCount``, or None without a (readable) policy."""
     try:
-        messages = queue.receive(1, 1, visibility_timeout=30)
+        return int(json.loads(redrive_policy)["maxReceiveCount"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _redrive_result(arn: str, redrive_policy: str) -> CheckResult:
+    if not redrive_policy:
+        return CheckResult(
+            WARN, "redrive_policy",
+            f"{arn} has no redrive policy: create a dead-letter queue and set it as the queue's redrive policy "
+            "with maxReceiveCount 5 (SQS console > the queue > Edit > Dead-letter queue), or a message that "
+            "keeps failing is retried until it expires")
+    try:
+        target = json.loads(redrive_policy).get("deadLetterTargetArn", "?")
+    except (ValueError, AttributeError):
+        target = "?"
+    receives = max_receive_count(redrive_policy)
+    if receives is not None and receives < MIN_RECEIVES_TO_PEEK:
+        return CheckResult(
+            WARN, "redrive_policy",
+            f"maxReceiveCount is {receives}: one passing error (a timeout, throttling) sends a message to "
+            f"{target}; set it to 3-5 in the queue's redrive policy")
+    return CheckResult(PASS, "redrive_policy", f"dead-letter queue {target}, maxReceiveCount {receives}")
+
+
+def check_object(cfg: InputConfig, queue: Queue, store: ObjectStore, receives: Optional[int] = None) -> CheckResult:
+    """Read and decode the first wanted object of one waiting message, without consuming the message.
+
+    Args:
+        receives: the queue's ``maxReceiveCount`` (None without a redrive policy); below
+            :data:`MIN_RECEIVES_TO_PEEK` no message is received, as that receive would count.
+    """
+    if receives is not None and receives < MIN_RECEIVES_TO_PEEK:
+        return CheckResult(WARN, "object", f"not checked: looking at a message would use one of its {receives} "
+                                           "receives before it goes to the dead-letter queue; raise maxReceiveCount "
+                                           "to 3-5 and run the doctor again")
+    try:
+        messages = queue.receive(1, 1, visibility_timeout=PEEK_VISIBILITY)
     except AwsCallError as exc:
-        return CheckResult(FAIL, "object", f"cannot receive from the queue ({exc.code}): {exc.hint or exc}")
+        return CheckResult(FAIL, "object", f"sqs:ReceiveMessage on {cfg.sqs_queue_url} failed ({exc.code}): "
+                                           "grant sqs:ReceiveMessage on the queue to the role or user", exc.code)
     if not messages:
-        return CheckResult(PASS, "object", "no message waiting; no object to try (run again when data arrives)")
+        return CheckResult(PASS, "object", "no message waiting, so no object was read (run the doctor again "
+                                           "when data has arrived)")
     message = messages[0]
+    result = _read_one(cfg, message, store)
     try:
-        return _read_one(cfg, message, store)
-    finally:
-        try:
-            queue.change_visibility(message["ReceiptHandle"], 0)  # looked at, not consumed
-        except AwsCallError:
-            pass  # it becomes visible again after 30 s anyway
+        queue.change_visibility(message["ReceiptHandle"], 0)  # looked at, not consumed
+    except AwsCallError as exc:
+        return CheckResult(FAIL, "object", f"sqs:ChangeMessageVisibility on {cfg.sqs_queue_url} failed "
+                                           f"({exc.code}): grant it to the role or user; the input needs it to "
+                                           f"keep a message hidden while it works (the message looked at "
+                                           f"reappears within {PEEK_VISIBILITY} s). {result.line()}", exc.code)
+    return result
 
 
 def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResult:
     try:
         note = parse_notification(message.get("Body", ""))
     except NotificationError as exc:
-        return CheckResult(FAIL, "object", f"the waiting message is no notification the add-on understands: {exc}")
+        return CheckResult(FAIL, "object", f"the waiting message is no notification the add-on understands: {exc}; "
+                                           "send S3 event notifications (direct, through SNS or EventBridge) to "
+                                           "this queue")
     if note.kind.endswith(TEST_EVENT):
-        return CheckResult(PASS, "object", "the waiting message is an s3:TestEvent (deleted by the input, no data)")
+        return CheckResult(PASS, "object", "the waiting message is an s3:TestEvent (the input deletes it; no data)")
     wanted = [ref for ref in note.objects if cfg.wants_key(ref.key)]
     if not wanted:
-        return CheckResult(PASS, "object", "the waiting message names no object this input reads (filters)")
+        return CheckResult(PASS, "object", "the waiting message names no object this input reads "
+                                           "(key_include_regex/key_exclude_regex), so none was read")
     ref = wanted[0]
+    where = f"s3://{ref.bucket}/{ref.key}"
     try:
         response = store.get(ref.bucket, ref.key, ref.version_id)
-        records = read_records(response["Body"], ref.bucket, ref.key, cfg.log_type)
-        first = list(islice(records, 1000))
     except AwsCallError as exc:
-        return CheckResult(FAIL, "object", f"s3://{ref.bucket}/{ref.key} not readable ({exc.code}): "
-                                           f"{exc.hint or exc}")
+        return _unreadable(where, ref.bucket, exc)
+    body = response["Body"]
+    try:
+        first = list(islice(read_records(body, ref.bucket, ref.key, cfg.log_type), BATCH_RECORDS))
+    except AwsCallError as exc:
+        return _unreadable(where, ref.bucket, exc)
     except ObjectError as exc:
-        return CheckResult(FAIL, "object", f"s3://{ref.bucket}/{ref.key} not decodable ({exc.reason}): {exc.detail}")
+        return CheckResult(FAIL, "object", f"{where} not decodable ({exc.reason}): {exc.detail}; check log_type "
+                                           f"(now {cfg.log_type}) and key_include_regex/key_exclude_regex", exc.reason)
+    except (ClientError, BotoCoreError) as exc:
+        return _unreadable(where, ref.bucket, wrap_error("s3:GetObject", exc, where))
+    finally:
+        try:
+            body.close()
+        except Exception:  # noqa: BLE001 - closing a broken stream may fail; nothing is lost
+            pass
     good = [item for item in first if not isinstance(item, BadRecord)]
+    bad = len(first) - len(good)
     if not good:
-        return CheckResult(WARN, "object", f"s3://{ref.bucket}/{ref.key} read but holds no usable record")
+        reasons = sorted({item.reason for item in first if isinstance(item, BadRecord)})
+        return CheckResult(WARN, "object", f"{where} read but no usable record in its first {len(first)} "
+                                           f"({', '.join(reasons) or 'empty object'}): check log_type "
+                                           f"(now {cfg.log_type})")
     log_type = cfg.log_type if cfg.log_type != "auto" else classify(good[0])
+    if log_type in ("cloudtrail", "json") and is_cloudtrail_digest(good[0].value):
+        return CheckResult(PASS, "object", f"{where} is a CloudTrail digest file, which the input skips "
+                                           "(integrity proof, no events)")
     sourcetype = cfg.sourcetype or SOURCETYPES[log_type]
-    return CheckResult(PASS, "object", f"s3://{ref.bucket}/{ref.key} read and decoded: {len(good)} records in the "
-                                       f"first batch, sourcetype {sourcetype}")
+    return CheckResult(PASS, "object", f"{where} read and decoded: {len(good)} records in the first batch"
+                                       + (f" ({bad} bad)" if bad else "") + f", sourcetype {sourcetype}")
+
+
+def _unreadable(where: str, bucket: str, exc: AwsCallError) -> CheckResult:
+    text = str(exc).lower()
+    if exc.code in DENIED_CODES and "kms" in text:
+        fix = f"grant kms:Decrypt on the KMS key that encrypts {where} (key policy and the role's or user's policy)"
+    elif exc.code in DENIED_CODES:
+        fix = (f"grant s3:GetObject on arn:aws:s3:::{bucket}/* (bucket policy too when the bucket is in another "
+               "account) and, when the bucket uses SSE-KMS, kms:Decrypt on its KMS key")
+    elif exc.code in ("NoSuchKey", "404", "NoSuchVersion"):
+        return CheckResult(WARN, "object", f"{where} no longer exists ({exc.code}): it was deleted (a lifecycle "
+                                           "rule?) before it was read; the input logs and skips such objects")
+    elif exc.code == "NoSuchBucket":
+        fix = "the bucket does not exist (any more): check the bucket's notification configuration"
+    elif exc.code in UNREACHABLE_CODES:
+        fix = _unreachable("AWS S3", "s3_endpoint_url")
+    else:
+        fix = exc.hint or "see the AWS error code"
+    return CheckResult(FAIL, "object", f"{where} not readable by s3:GetObject ({exc.code}): {fix}", exc.code)
 
 
 def run_checks(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig],
                proxy: ProxyConfig) -> List[CheckResult]:
-    """All checks in order; later checks are skipped (not run) when an earlier one fails."""
-    results = [_credentials(cfg, account, proxy)]
+    """All checks in order; the checks that depend on a failed one are not run."""
+    results = [check_credentials(account, cfg.region, proxy, cfg.sts_endpoint_url)]
     if results[-1].status == FAIL:
         return results
-    role_result, clients = _role(cfg, account, role, proxy)
+    role_result, clients = check_role(cfg, account, role, proxy)
     results.append(role_result)
     if clients is None:
         return results
     queue = Queue(clients.sqs, cfg.sqs_queue_url)
-    queue_results = _queue(cfg, queue)
+    queue_results, attrs = check_queue(cfg, queue)
     results += queue_results
     if queue_results[0].status == FAIL:
         return results
-    results.append(_object(cfg, queue, ObjectStore(clients.s3)))
+    receives = max_receive_count(attrs.get("RedrivePolicy", ""))
+    results.append(check_object(cfg, queue, ObjectStore(clients.s3), receives))
     return results

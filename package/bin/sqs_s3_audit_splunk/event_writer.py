@@ -59,7 +59,8 @@ class XmlEventWriter:
         text = "".join(
             [
                 head + stamp + middle
-                + data.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                + (data if "<" not in data and "&" not in data and ">" not in data
+                   else data.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
                 + tail
                 for stamp, data in events
             ]

@@ -1,9 +1,12 @@
 """Server-side checks run when an account, a role or an input is saved in Splunk Web.
 
 Each function returns ``None`` when the values may be saved, or the message that refuses
-them (what is wrong and how to fix it). Only definitive answers refuse: when AWS cannot be
-reached from the search head (no route, a VPC endpoint only the forwarder uses), the save
-goes through and the doctor command is the place to check from the forwarder.
+them (what is wrong and how to fix it). The AWS calls are the doctor's checks
+(``sqs_s3_audit_engine.checks``) with short timeouts and few retries, so a save answers
+within seconds. Only definitive answers refuse (keys rejected, access denied, no such
+queue): when AWS cannot be reached from the search head (no route, a VPC endpoint only the
+forwarder uses), the save goes through with a log line, and the doctor command run on the
+forwarder is the place to check. A queue without a redrive policy is only logged.
 """
 
 from __future__ import annotations
@@ -11,13 +14,13 @@ from __future__ import annotations
 import logging
 from typing import Mapping, Optional
 
-import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from sqs_s3_audit_engine.aws import Queue, botocore_config, build_clients, wrap_error
+from sqs_s3_audit_engine.aws import Queue, botocore_config
+from sqs_s3_audit_engine import checks
+from sqs_s3_audit_engine.checks import DENIED_CODES, FAIL, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, WARN
 from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, parse_input, parse_proxy, parse_role
-from sqs_s3_audit_engine.errors import AwsCallError, ConfigError
+from sqs_s3_audit_engine.errors import ConfigError
 
 from .splunkd_config import SplunkdConfig, SplunkdConfigError
 
@@ -25,11 +28,11 @@ __all__ = ["check_account", "check_role", "check_input"]
 
 log = logging.getLogger("ta_sqs_s3_audit.save_checks")
 
-_DEFINITIVE = {
-    "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "InvalidAccessKeyId",
-    "AccessDenied", "AccessDeniedException", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist",
-    "AWS.SimpleQueueService.AccessDenied", "ValidationError", "MalformedPolicyDocument",
-}
+#: AWS answers that settle the question; anything else (timeouts, 5xx) lets the save through.
+DEFINITIVE_CODES = DENIED_CODES | REJECTED_KEY_CODES | MISSING_QUEUE_CODES | {"ValidationError"}
+_QUICK = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=10)
+_ONE_TRY = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=3)
+_OTHER_PARTITIONS = ("cn-north-1", "us-gov-west-1")
 
 
 def _proxy(splunkd: Optional[SplunkdConfig]) -> ProxyConfig:
@@ -41,39 +44,52 @@ def _proxy(splunkd: Optional[SplunkdConfig]) -> ProxyConfig:
         return ProxyConfig()
 
 
+def _quick_config(proxy: ProxyConfig) -> Config:
+    try:
+        return botocore_config(proxy).merge(_QUICK)
+    except ConfigError:  # a proxy type the SDK cannot use: the proxy page says so; check without it
+        return botocore_config(ProxyConfig()).merge(_QUICK)
+
+
 def check_account(fields: Mapping[str, str], splunkd: Optional[SplunkdConfig] = None,
-                  sts_endpoint_url: str = "") -> Optional[str]:
+                  sts_endpoint_url: str = "", name: str = "account") -> Optional[str]:
     """Keys accepted by ``sts:GetCallerIdentity``; both empty (default chain) is allowed."""
     key_id = (fields.get("aws_access_key_id") or "").strip()
     secret = (fields.get("aws_secret_access_key") or "").strip()
     if not key_id and not secret:
-        return None
+        return None  # the host's default chain: checked where the input runs (doctor)
     if not key_id or not secret:
-        return "Enter both the access key ID and the secret access key, or leave both empty to use the host's default AWS credentials."
-    try:
-        session = boto3.Session(aws_access_key_id=key_id, aws_secret_access_key=secret, region_name="us-east-1")
-        quick = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=10)
-        session.client("sts", endpoint_url=sts_endpoint_url or None,
-                       config=botocore_config(_proxy(splunkd)).merge(quick)).get_caller_identity()
-    except (ClientError, BotoCoreError) as exc:
-        error = wrap_error("sts:GetCallerIdentity", exc)
-        if error.code in _DEFINITIVE:
-            return f"AWS rejected these keys ({error.code}): check the access key ID and secret access key of the IAM user."
-        log.warning("account check could not reach AWS STS: %s", error.code)
+        return ("Enter both the access key ID and the secret access key, or leave both empty to use the "
+                "host's default AWS credentials.")
+    proxy = _proxy(splunkd)
+    account = AccountConfig(name, key_id, secret)
+    result = checks.check_credentials(account, "us-east-1", proxy, sts_endpoint_url, _quick_config(proxy))
+    if result.code in REJECTED_KEY_CODES and not sts_endpoint_url:
+        # An account has no region: keys of the China or GovCloud partitions are unknown to
+        # the global STS. Refuse only when no partition that answers accepts them.
+        for region in _OTHER_PARTITIONS:
+            other = checks.check_credentials(account, region, proxy, "", _quick_config(proxy).merge(_ONE_TRY))
+            if other.status != FAIL:
+                return None
+    if result.status == FAIL and result.code in DEFINITIVE_CODES:
+        return (f"AWS rejected these keys ({result.code}): enter the current access key ID and secret access "
+                "key of the IAM user (IAM console > Users > Security credentials).")
+    if result.status == FAIL:
+        log.warning("account %s not checked: AWS STS not reachable from here (%s)", name, result.code)
     return None
 
 
 def check_role(fields: Mapping[str, str]) -> Optional[str]:
-    """The role ARN and session duration are well formed."""
+    """The role ARN and session duration are well formed (a role stanza names no account to assume it with)."""
     try:
         parse_role("role", fields)
     except ConfigError as exc:
-        return str(exc)
+        return f"{exc}"
     return None
 
 
 def check_input(name: str, params: Mapping[str, str], splunkd: SplunkdConfig) -> Optional[str]:
-    """Parameters valid, account and role exist, role assumable, queue readable."""
+    """Parameters valid, account and role exist, role assumable with the account, queue readable."""
     try:
         cfg = parse_input(name, params)
     except ConfigError as exc:
@@ -90,16 +106,20 @@ def check_input(name: str, params: Mapping[str, str], splunkd: SplunkdConfig) ->
             role = parse_role(cfg.iam_role, splunkd.iam_role(cfg.iam_role))
         except (SplunkdConfigError, ConfigError) as exc:
             return f"iam_role: {exc}"
-    try:
-        clients = build_clients(cfg, account, role, _proxy(splunkd))
-        attrs = Queue(clients.sqs, cfg.sqs_queue_url).attributes(["QueueArn", "RedrivePolicy"])
-    except AwsCallError as exc:
-        if exc.code in _DEFINITIVE:
-            return f"{exc}"
-        log.warning("input check could not reach AWS: %s %s", exc.call, exc.code)
-        return None
-    except (EndpointConnectionError, ConfigError) as exc:
-        return str(exc) if isinstance(exc, ConfigError) else None
-    if not attrs.get("RedrivePolicy"):
-        log.warning("queue %s has no redrive policy (dead-letter queue); saving anyway", attrs.get("QueueArn"))
+    proxy = _proxy(splunkd)
+    result, clients = checks.check_role(cfg, account, role, proxy, _quick_config(proxy))
+    if clients is None:
+        return _refusal(result, "iam_role")
+    results, _ = checks.check_queue(cfg, Queue(clients.sqs, cfg.sqs_queue_url))
+    if results[0].status == FAIL:
+        return _refusal(results[0], "sqs_queue_url")
+    for warning in (r for r in results if r.status == WARN):
+        log.warning("input %s saved with a warning: %s", cfg.name, warning.line())
+    return None
+
+
+def _refusal(result, parameter: str) -> Optional[str]:
+    if result.code in DEFINITIVE_CODES:
+        return f"{parameter}: {result.message}"
+    log.warning("input check could not reach AWS (%s); saving anyway: %s", result.code, result.line())
     return None

@@ -33,7 +33,8 @@ from .notifications import TEST_EVENT, parse_notification
 from .sourcetypes import SOURCETYPES, classify, is_cloudtrail_digest
 
 __all__ = [
-    "CheckResult", "PASS", "WARN", "FAIL", "MIN_VISIBILITY", "DENIED_CODES", "UNREACHABLE_CODES",
+    "CheckResult", "PASS", "WARN", "FAIL", "MIN_VISIBILITY", "DENIED_CODES", "REJECTED_KEY_CODES",
+    "MISSING_QUEUE_CODES", "UNREACHABLE_CODES",
     "check_credentials", "check_role", "check_queue", "check_object", "run_checks", "queue_arn",
     "max_receive_count",
 ]

@@ -27,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as B
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from .errors import AwsCallError, ConfigError
 
-__all__ = ["AwsClients", "build_session", "build_clients", "Queue", "ObjectStore", "wrap_error", "is_retryable"]
+__all__ = ["AwsClients", "build_session", "build_clients", "queue_endpoint", "Queue", "ObjectStore", "wrap_error", "is_retryable"]
 
 _RETRYABLE_CODES = {
     "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
@@ -183,7 +183,7 @@ class AwsClients:
     session: boto3.Session
 
 
-def _queue_endpoint(cfg: InputConfig) -> Optional[str]:
+def queue_endpoint(cfg: InputConfig) -> Optional[str]:
     if cfg.sqs_endpoint_url:
         return cfg.sqs_endpoint_url
     host = urlparse(cfg.sqs_queue_url).hostname or ""
@@ -198,7 +198,7 @@ def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleC
     session = build_session(
         account, role, cfg.region, config, cfg.sts_endpoint_url, _session_name(cfg.name)
     )
-    sqs = session.client("sqs", region_name=cfg.region, endpoint_url=_queue_endpoint(cfg), config=config)
+    sqs = session.client("sqs", region_name=cfg.region, endpoint_url=queue_endpoint(cfg), config=config)
     s3 = session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
     return AwsClients(sqs=sqs, s3=s3, session=session)
 

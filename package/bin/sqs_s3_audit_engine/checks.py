@@ -24,7 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import AwsClients, ObjectStore, Queue, botocore_config, build_clients, build_session, wrap_error
-from .aws import _queue_endpoint  # the collector's endpoint choice, reused as is
+from .aws import queue_endpoint
 from .collector import BATCH_RECORDS, read_records
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url
 from .decoders import BadRecord
@@ -131,7 +131,7 @@ def _clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig
     if config is None:
         return build_clients(cfg, account, role, proxy)
     session = build_session(account, role, cfg.region, config, cfg.sts_endpoint_url, "splunk-sqs-s3-audit-check")
-    sqs = session.client("sqs", region_name=cfg.region, endpoint_url=_queue_endpoint(cfg), config=config)
+    sqs = session.client("sqs", region_name=cfg.region, endpoint_url=queue_endpoint(cfg), config=config)
     s3 = session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
     return AwsClients(sqs=sqs, s3=s3, session=session)
 

@@ -180,9 +180,6 @@ def test_faults_between_the_input_and_aws_lose_nothing_duplicate_nothing_and_are
     assert_no_secrets({"log": log, "stderr": run.stderr, "events": run.stdout.decode()}, secrets)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: botocore's ResponseParserError (a non-AWS answer such as a proxy's 407 "
-                   "page, to query-protocol sts:AssumeRole) is not a BotoCoreError; aws.py does not wrap it, the "
-                   "collector thread dies and the input exits 0 with nothing in its log")
 def test_a_proxy_that_refuses_the_credentials_is_logged_without_leaking_the_password(moto_server, vendor, tmp_path):
     feed = vendor.create_feed(f"proxy-refused-{os.getpid()}", f"proxy-refused-{os.getpid()}")
     with FaultProxy(rate=0.0, every_kind=False, credentials=(PROXY_USER, "another-password")) as proxy:
@@ -351,8 +348,6 @@ def test_bad_data_is_logged_with_bucket_key_and_reason_never_blocks_and_poison_e
     assert_no_secrets({"log": log, "stderr": run.stderr, "events": run.stdout.decode()})
 
 
-@pytest.mark.xfail(strict=True, reason="bug: decoders.decode_auto falls back to text lines when the first JSON record "
-                   "is too large, so every later record gets sourcetype sqs_s3_audit:text and the LastModified time")
 def test_a_json_lines_object_whose_first_record_is_too_large_keeps_the_other_records_sourcetype_and_time(
         moto_server, vendor, tmp_path):
     feed = vendor.create_feed(f"first-huge-{os.getpid()}", f"first-huge-{os.getpid()}")

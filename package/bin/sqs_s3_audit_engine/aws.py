@@ -23,11 +23,12 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
+from botocore.parsers import ResponseParserError
 
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from .errors import AwsCallError, ConfigError
 
-__all__ = ["AwsClients", "build_session", "build_clients", "queue_endpoint", "Queue", "ObjectStore", "wrap_error", "is_retryable"]
+__all__ = ["AWS_ERRORS", "AwsClients", "build_session", "build_clients", "queue_endpoint", "Queue", "ObjectStore", "wrap_error", "is_retryable"]
 
 _RETRYABLE_CODES = {
     "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
@@ -37,6 +38,9 @@ _RETRYABLE_CODES = {
     "ServiceUnavailable", "RequestTimeout", "RequestTimeoutException", "KMS.ThrottlingException",
     "AWS.SimpleQueueService.ServiceUnavailable", "KMSInternalException",
 }
+# An answer that is not from AWS (a proxy's error page) surfaces as ResponseParserError,
+# which is not a BotoCoreError: it is an AWS call failure all the same.
+AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
 _SESSION_NAME = re.compile(r"[^\w+=,.@-]")
 
 _HINTS = {
@@ -58,7 +62,7 @@ def is_retryable(exc: BaseException) -> bool:
         code = exc.response.get("Error", {}).get("Code", "")
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0
         return code in _RETRYABLE_CODES or status >= 500
-    return isinstance(exc, (BotoConnectionError, BotoCoreError, OSError))
+    return isinstance(exc, (BotoConnectionError, BotoCoreError, OSError, ResponseParserError))
 
 
 def wrap_error(call: str, exc: BaseException, resource: str = "") -> AwsCallError:
@@ -152,7 +156,7 @@ def build_session(
             kwargs["ExternalId"] = role.external_id
         try:
             creds = sts.assume_role(**kwargs)["Credentials"]
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             raise wrap_error("sts:AssumeRole", exc, role.role_arn) from None
         expiry = creds["Expiration"]
         return {
@@ -221,13 +225,13 @@ class Queue:
             kwargs["VisibilityTimeout"] = visibility_timeout
         try:
             return self.client.receive_message(**kwargs).get("Messages", [])
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             raise wrap_error("sqs:ReceiveMessage", exc, self.url) from None
 
     def delete(self, receipt_handle: str) -> None:
         try:
             self.client.delete_message(QueueUrl=self.url, ReceiptHandle=receipt_handle)
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             raise wrap_error("sqs:DeleteMessage", exc, self.url) from None
 
     def change_visibility(self, receipt_handle: str, seconds: int) -> None:
@@ -235,13 +239,13 @@ class Queue:
             self.client.change_message_visibility(
                 QueueUrl=self.url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
             )
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             raise wrap_error("sqs:ChangeMessageVisibility", exc, self.url) from None
 
     def attributes(self, names: List[str]) -> Dict[str, str]:
         try:
             return self.client.get_queue_attributes(QueueUrl=self.url, AttributeNames=names).get("Attributes", {})
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             raise wrap_error("sqs:GetQueueAttributes", exc, self.url) from None
 
 
@@ -258,5 +262,5 @@ class ObjectStore:
             kwargs["VersionId"] = version_id
         try:
             return self.client.get_object(**kwargs)
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             raise wrap_error("s3:GetObject", exc, f"s3://{bucket}/{key}") from None

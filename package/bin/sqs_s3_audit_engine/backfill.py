@@ -20,9 +20,8 @@ import re
 import threading
 from typing import Callable, Optional
 
-from botocore.exceptions import BotoCoreError, ClientError
 
-from .aws import wrap_error
+from .aws import AWS_ERRORS, wrap_error
 from .errors import AwsCallError, ObjectError, StopRequested
 from .metrics import kv
 from .notifications import ObjectRef
@@ -108,7 +107,7 @@ class Backfill:
                                           reason=reason, detail=str(exc)))
                     state["after"] = key
                     self._save(state)
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             error = wrap_error("s3:ListBucket", exc, f"arn:aws:s3:::{self.bucket}")
             self.log.error(kv(action="backfill_failed", bucket=self.bucket, reason=error.code, detail=str(error)))
             return False

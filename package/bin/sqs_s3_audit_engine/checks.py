@@ -21,10 +21,9 @@ from typing import Dict, List, Optional, Tuple
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import AwsClients, ObjectStore, Queue, botocore_config, build_clients, build_session, wrap_error
-from .aws import queue_endpoint
+from .aws import AWS_ERRORS, queue_endpoint
 from .collector import BATCH_RECORDS, read_records
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url
 from .decoders import BadRecord
@@ -112,7 +111,7 @@ def check_credentials(account: AccountConfig, region: str, proxy: ProxyConfig,
     try:
         sts = session.client("sts", endpoint_url=sts_endpoint_url or None, config=config or botocore_config(proxy))
         arn = sts.get_caller_identity()["Arn"]
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         error = wrap_error("sts:GetCallerIdentity", exc)
         if error.code in UNREACHABLE_CODES:
             fix = _unreachable("AWS STS", "sts_endpoint_url")
@@ -288,7 +287,7 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResul
     except ObjectError as exc:
         return CheckResult(FAIL, "object", f"{where} not decodable ({exc.reason}): {exc.detail}; check log_type "
                                            f"(now {cfg.log_type}) and key_include_regex/key_exclude_regex", exc.reason)
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         return _unreadable(where, ref.bucket, wrap_error("s3:GetObject", exc, where))
     finally:
         try:

@@ -287,9 +287,15 @@ def decode_auto(chunks: Iterable[str], bucket: str = "", key: str = "") -> Itera
             return
         try:
             value, raw = reader.value(MAX_RECORD_CHARS)
-        except (_Invalid, _TooLarge):
+        except _Invalid:
             reader.pos = start
             yield from decode_lines((), bucket, key, reader)
+            return
+        except _TooLarge as exc:  # JSON all the same: report the record, keep decoding JSON
+            yield BadRecord("record_too_large", str(exc))
+            if not exc.consumed:
+                reader.skip_line()
+            yield from decode_json((), bucket, key, reader)
             return
         yield Item(value, raw, "")
         yield from decode_json((), bucket, key, reader)

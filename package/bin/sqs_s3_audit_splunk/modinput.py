@@ -242,7 +242,12 @@ def run(text: str, out_binary, err: IO[str]) -> int:
             backfill = Backfill(clients.s3, collector.ingest_object, cfg.wants_key, cfg.backfill_bucket,
                                 cfg.backfill_prefix, cfg.backfill_start or 0.0, checkpoint_dir, cfg.name, log)
             threading.Thread(target=backfill.run, args=(stop,), name="backfill", daemon=True).start()
-        collector.run(stop, shutdown_grace=5.0)
+        try:
+            collector.run(stop, shutdown_grace=5.0)
+        except Exception:  # never a silent exit: say what broke, exit non-zero, splunkd restarts it
+            log.exception(kv(action="collector_failed"))
+            status["code"] = 1
+            stop.set()
 
     thread = threading.Thread(target=collect, name="collector", daemon=True)
     thread.start()

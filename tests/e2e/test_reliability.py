@@ -140,7 +140,7 @@ def test_faults_between_the_input_and_aws_lose_nothing_duplicate_nothing_and_are
             if bursts:  # once messages flow, ReceiveMessage fails past the SDK's retries too
                 run.wait_for(lambda: run.event_count() > 0, 60)
                 proxy.burst("sqs_500", 7, "AmazonSQS.ReceiveMessage")
-            run.wait_for(lambda: run.event_count() >= len(expected) and vendor.depth(feed.queue_url) == 0, 150)
+            run.wait_for(lambda: run.event_count() >= len(expected) and vendor.depth(feed.queue_url) == 0, 240)
             time.sleep(1)
             assert run.proc.poll() is None, "the input died on a fault"
             assert run.terminate() < 10 and run.proc.returncode == 0
@@ -225,7 +225,7 @@ def test_three_forwarders_on_one_queue_write_every_record_exactly_once_and_slow_
             for n, python in enumerate((PY39, PY313, PY313)):
                 runs.append(start_input(python, splunkd, tmp_path / f"hf{n}", "scale",
                                         params(moto_server, feed, max_workers=1)))
-            deadline = time.time() + 150
+            deadline = time.time() + 240
             while time.time() < deadline and not (sum(r.event_count() for r in runs) >= len(expected)
                                                  and vendor.depth(feed.queue_url) == 0):
                 assert all(r.proc.poll() is None for r in runs)
@@ -314,7 +314,7 @@ def test_bad_data_is_logged_with_bucket_key_and_reason_never_blocks_and_poison_e
     peak = 0
     try:
         run = start_input(PYTHONS[python], splunkd, tmp_path, "bad", params(moto_server, feed, max_workers=2))
-        deadline = time.time() + 120
+        deadline = time.time() + 180
         while time.time() < deadline and vendor.depth(feed.queue_url) > 0:
             assert run.proc.poll() is None, run.stderr[-2000:]
             peak = max(peak, rss_kb(run.proc.pid, "VmHWM"))

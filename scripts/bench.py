@@ -2,7 +2,7 @@
 measured in the same run on the same data.
 
 1. decode-and-write: gzipped CloudTrail object bytes -> the XML event stream, through the
-   collector's own ``_stream_object`` (gunzip, streaming decode, timestamps, XML writer,
+   collector's own events and delivery stages (gunzip, streaming decode, timestamps, XML writer,
    checkpoint), beside a straightforward implementation (whole object, gunzip,
    ``json.loads``, ``json.dumps`` per record, one splunklib ``Event`` per record) and beside
    bare gunzip (zlib only: the floor no Python pipeline can beat). Exactness is checked:
@@ -42,10 +42,9 @@ for _p in (os.path.join(ROOT, "package", "bin"), os.path.join(ROOT, "scripts"), 
         sys.path.insert(0, _p)
 
 import sample_logs as samples  # noqa: E402
-from sqs_s3_audit_engine.checkpoint import Checkpoint  # noqa: E402
-from sqs_s3_audit_engine.collector import Collector  # noqa: E402
-from sqs_s3_audit_engine.config import parse_input  # noqa: E402
-from sqs_s3_audit_engine.notifications import ObjectRef  # noqa: E402
+from sqs_s3_audit_engine.delivery.batches import Delivery  # noqa: E402
+from sqs_s3_audit_engine.delivery.checkpoint import Checkpoint  # noqa: E402
+from sqs_s3_audit_engine.events import ObjectEvents  # noqa: E402
 from sqs_s3_audit_splunk.event_writer import XmlEventWriter  # noqa: E402
 
 OUT = os.path.join(ROOT, "bench-out")
@@ -75,12 +74,12 @@ def _quiet_logger() -> logging.Logger:
 
 def pipeline(obj: bytes, out, fsync: bool = False) -> None:
     """The add-on's path for one object, exactly as the collector runs it."""
-    cfg = parse_input("bench", {"account": "a", "sqs_queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/q"})
     with tempfile.TemporaryDirectory(dir=OUT) as ckpt:  # on disk, so fsync costs what it costs
         checkpoint = Checkpoint(ckpt, "bench", fsync=fsync)
         writer = XmlEventWriter(out, "sqs_s3_audit://bench")
-        collector = Collector(cfg, None, None, checkpoint, writer, _quiet_logger())
-        collector._stream_object(ObjectRef("bench-bucket", "AWSLogs/bench.json.gz"), io.BytesIO(obj), "oid", 0, "0")
+        key = "AWSLogs/bench.json.gz"
+        events = ObjectEvents(io.BytesIO(obj), bucket="bench-bucket", key=key)
+        Delivery(writer, checkpoint).write_object(events, source=f"s3://bench-bucket/{key}", oid="oid")
         writer.close()
         checkpoint.close()
 
@@ -232,12 +231,12 @@ print(before, vm("VmHWM:"), out.bytes, events)
 
 def pipeline_file(body, out) -> None:
     """Like :func:`pipeline`, with a file as the object body (streamed, never whole)."""
-    cfg = parse_input("bench", {"account": "a", "sqs_queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/q"})
     with tempfile.TemporaryDirectory(dir=OUT) as ckpt:
         writer = XmlEventWriter(out, "sqs_s3_audit://bench")
         checkpoint = Checkpoint(ckpt, "bench")
-        collector = Collector(cfg, None, None, checkpoint, writer, _quiet_logger())
-        collector._stream_object(ObjectRef("bench-bucket", "AWSLogs/big.json.gz"), body, "oid", 0, "0")
+        key = "AWSLogs/big.json.gz"
+        events = ObjectEvents(body, bucket="bench-bucket", key=key)
+        Delivery(writer, checkpoint).write_object(events, source=f"s3://bench-bucket/{key}", oid="oid")
         writer.close()
         checkpoint.close()
         return writer.events_written
@@ -481,7 +480,7 @@ best of {t['repeats']} interleaved rounds.
 | pipeline | events/s | uncompressed MB/s | vs straightforward |
 |---|---:|---:|---:|
 | straightforward: whole object, `gzip.decompress`, `json.loads`, `json.dumps` per record, one splunklib `Event` per record through splunklib's `EventWriter` | {sf:,.0f} | {t['straightforward']['mb_per_s']:.1f} | 1.0x |
-| **this add-on**: `Collector._stream_object` (streaming gunzip and decode, timestamps, `XmlEventWriter`, checkpoint without fsync) | {t['addon']['events_per_s']:,.0f} | {t['addon']['mb_per_s']:.1f} | **{t['ratio_vs_straightforward']:.1f}x** |
+| **this add-on**: `ObjectEvents` + `Delivery`, the collector's events and delivery stages (streaming gunzip and decode, timestamps, `XmlEventWriter`, checkpoint without fsync) | {t['addon']['events_per_s']:,.0f} | {t['addon']['mb_per_s']:.1f} | **{t['ratio_vs_straightforward']:.1f}x** |
 | this add-on, checkpoint fsynced after every batch of 1,000 events (the default) | {t['addon_fsync']['events_per_s']:,.0f} | {t['addon_fsync']['mb_per_s']:.1f} | {t['addon_fsync']['events_per_s'] / sf:.1f}x |
 | gunzip + parse every record with the C JSON scanner, nothing written | {t['parse_floor']['events_per_s']:,.0f} | {t['parse_floor']['mb_per_s']:.1f} | {t['parse_floor']['events_per_s'] / sf:.1f}x |
 | bare gunzip (zlib only) | {t['gunzip']['events_per_s']:,.0f} | {t['gunzip']['mb_per_s']:.1f} | {t['gunzip']['events_per_s'] / sf:.1f}x |

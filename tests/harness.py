@@ -8,10 +8,9 @@ import time
 from typing import List, Optional, Tuple
 
 from aws_emulator import REGION, TEST_KEY_ID, TEST_SECRET
-from sqs_s3_audit_engine.aws import ObjectStore, Queue, build_clients
-from sqs_s3_audit_engine.checkpoint import Checkpoint
 from sqs_s3_audit_engine.collector import Collector
 from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, RoleConfig, parse_input
+from sqs_s3_audit_engine.wiring import Settings, build_input
 
 
 class CollectingSink:
@@ -47,15 +46,16 @@ def make_collector(endpoint: str, queue_url: str, checkpoint_dir: str, sink=None
               "s3_endpoint_url": endpoint, "sts_endpoint_url": endpoint, "max_workers": "2"}
     values.update({k: str(v) for k, v in params.items()})
     cfg = parse_input(name, values)
-    clients = build_clients(cfg, AccountConfig("acct", TEST_KEY_ID, TEST_SECRET), role, ProxyConfig())
     log = logging.getLogger(f"test.collector.{name}.{id(sink)}")
     log.setLevel(logging.DEBUG)
     handler = ListHandler()
     log.addHandler(handler)
     log.propagate = False
-    collector = Collector(cfg, Queue(clients.sqs, queue_url), ObjectStore(clients.s3),
-                          Checkpoint(checkpoint_dir, name, fsync=False), sink or CollectingSink(), log,
-                          wait_seconds=1, summary_interval=3600)
+    parts = build_input(cfg, Settings(AccountConfig("acct", TEST_KEY_ID, TEST_SECRET), role, ProxyConfig()),
+                        sink=sink or CollectingSink(), log=log, checkpoint_dir=checkpoint_dir,
+                        wait_seconds=1, summary_interval=3600, fsync=False)
+    collector = parts.collector
+    collector.parts = parts
     collector.log_lines = handler.lines
     return collector
 

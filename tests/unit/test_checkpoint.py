@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from sqs_s3_audit_engine.checkpoint import DONE, Checkpoint, object_id
+from sqs_s3_audit_engine.delivery.checkpoint import DONE, Checkpoint, object_id
 
 
 def test_progress_and_finished_objects_survive_a_restart(tmp_path):
@@ -59,3 +59,19 @@ def test_old_entries_expire_and_the_entry_count_is_capped(tmp_path):
 def test_input_names_become_safe_file_names(tmp_path):
     cp = Checkpoint(str(tmp_path), "../weird name/x", fsync=False)
     assert os.path.dirname(cp.path) == str(tmp_path)
+
+
+def test_metadata_kept_with_a_finished_object_survives_reload_and_compaction(tmp_path):
+    ck = Checkpoint(str(tmp_path), "meta", fsync=False)
+    ck.advance("a", 10)
+    ck.finish("a", {"sha256": "ab" * 32})
+    ck.finish("b")
+    assert ck.meta("a") == {"sha256": "ab" * 32} and ck.meta("b") is None and ck.meta("zz") is None
+    ck.close()
+    again = Checkpoint(str(tmp_path), "meta", fsync=False)
+    assert again.is_done("a") and again.meta("a") == {"sha256": "ab" * 32}
+    again._compact_if_needed(force=True)
+    again.close()
+    third = Checkpoint(str(tmp_path), "meta", fsync=False)
+    assert third.meta("a") == {"sha256": "ab" * 32} and third.meta("b") is None
+    third.close()

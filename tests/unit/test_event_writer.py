@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from sqs_s3_audit_engine.collector import SinkClosed
+from sqs_s3_audit_engine.delivery.batches import SinkClosed
 from sqs_s3_audit_splunk.event_writer import XmlEventWriter
 
 

@@ -7,7 +7,7 @@ error codes).
 
 The object check looks at one waiting message without consuming it: it is received with
 a short visibility timeout, its first wanted object is read through the collector's own
-``read_records``, and the message is made visible again at once. That receive counts
+events stage (:class:`.events.ObjectEvents`), and the message is made visible again at once. That receive counts
 towards the queue's ``maxReceiveCount``, so the check is skipped when the redrive policy
 leaves no room for it.
 """
@@ -24,12 +24,12 @@ from botocore.config import Config
 
 from .aws import AwsClients, ObjectStore, Queue, botocore_config, build_clients, build_session, wrap_error
 from .aws import AWS_ERRORS, queue_endpoint
-from .collector import BATCH_RECORDS, read_records
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url
-from .decoders import BadRecord
+from .delivery.batches import BATCH_RECORDS
 from .errors import AwsCallError, NotificationError, ObjectError
+from .events import ObjectEvents
+from .logtypes import by_key
 from .notifications import TEST_EVENT, parse_notification
-from .sourcetypes import SOURCETYPES, classify, is_cloudtrail_digest
 
 __all__ = [
     "CheckResult", "PASS", "WARN", "FAIL", "MIN_VISIBILITY", "DENIED_CODES", "REJECTED_KEY_CODES",
@@ -280,8 +280,15 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResul
     except AwsCallError as exc:
         return _unreadable(where, ref.bucket, exc)
     body = response["Body"]
+    keyed = by_key(ref.key) if cfg.log_type == "auto" else None
+    if keyed is not None and keyed.whole_object:
+        body.close()
+        return CheckResult(PASS, "object", f"{where} is a {keyed.title} file (an integrity proof, no log records)")
+    bad: List[str] = []
+    events = ObjectEvents(body, bucket=ref.bucket, key=ref.key, log_type=cfg.log_type, sourcetype=cfg.sourcetype,
+                          on_bad=lambda position, record: bad.append(record.reason))
     try:
-        first = list(islice(read_records(body, ref.bucket, ref.key, cfg.log_type), BATCH_RECORDS))
+        good = len(list(islice(events, BATCH_RECORDS)))
     except AwsCallError as exc:
         return _unreadable(where, ref.bucket, exc)
     except ObjectError as exc:
@@ -294,20 +301,15 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResul
             body.close()
         except Exception:  # noqa: BLE001 - closing a broken stream may fail; nothing is lost
             pass
-    good = [item for item in first if not isinstance(item, BadRecord)]
-    bad = len(first) - len(good)
+    if events.whole_object:
+        return CheckResult(PASS, "object", f"{where} is a CloudTrail digest file (an integrity proof, no log records)")
     if not good:
-        reasons = sorted({item.reason for item in first if isinstance(item, BadRecord)})
-        return CheckResult(WARN, "object", f"{where} read but no usable record in its first {len(first)} "
+        reasons = sorted(set(bad))
+        return CheckResult(WARN, "object", f"{where} read but no usable record in its first {len(bad)} "
                                            f"({', '.join(reasons) or 'empty object'}): check log_type "
                                            f"(now {cfg.log_type})")
-    log_type = cfg.log_type if cfg.log_type != "auto" else classify(good[0])
-    if log_type in ("cloudtrail", "json") and is_cloudtrail_digest(good[0].value):
-        return CheckResult(PASS, "object", f"{where} is a CloudTrail digest file, which the input skips "
-                                           "(integrity proof, no events)")
-    sourcetype = cfg.sourcetype or SOURCETYPES[log_type]
-    return CheckResult(PASS, "object", f"{where} read and decoded: {len(good)} records in the first batch"
-                                       + (f" ({bad} bad)" if bad else "") + f", sourcetype {sourcetype}")
+    return CheckResult(PASS, "object", f"{where} read and decoded: {good} records in the first batch"
+                                       + (f" ({len(bad)} bad)" if bad else "") + f", sourcetype {events.sourcetype}")
 
 
 def _unreadable(where: str, bucket: str, exc: AwsCallError) -> CheckResult:

@@ -1,4 +1,8 @@
-"""The per-input collection loop: receive, read, write, checkpoint, delete.
+"""Stage 6: the per-input SQS loop and the fate of every message.
+
+Receive a batch, hand each message to a worker; a worker parses the notification (stage 1),
+reads each object's events (:mod:`.events`) and writes them (:mod:`.delivery`), then carries
+out the message's fate.
 
 Fate of a message (the one place these rules live):
 
@@ -6,7 +10,8 @@ Fate of a message (the one place these rules live):
 what happened                          what is done with the message
 =====================================  ==========================================
 every object written (or filtered,     deleted, after the last event is flushed
-already done, or a digest)
+already done, or a digest handled or
+skipped)
 ``s3:TestEvent``                       deleted, no events
 only ``ObjectRemoved`` and the like    deleted, no events
 body not understood / SNS signature    left: it comes back after the visibility
@@ -20,206 +25,101 @@ the input is stopping mid-message      returned at once (visibility 0); progress
 =====================================  ==========================================
 
 While a message is worked on, its visibility is extended at half the queue's
-visibility timeout so no other consumer takes it. Events of one object are written in
-order, in batches of at most :data:`BATCH_RECORDS` records; after each batch is flushed
-the checkpoint records the position reached, so a hard kill writes again at most one
-batch.
+visibility timeout (:mod:`.visibility`) so no other consumer takes it. Events of one object
+are written in order, in batches; after each batch is flushed the checkpoint records the
+position reached, so a hard kill writes again at most one batch (:mod:`.delivery.batches`).
 """
 
 from __future__ import annotations
 
 import logging
 import queue as queue_module
-import random
 import threading
 import time
 from contextlib import contextmanager
-from itertools import chain
-from typing import Callable, Dict, Iterator, List, Optional, Protocol, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
+from . import logtypes
 from .aws import ObjectStore, Queue
-from .checkpoint import DONE, Checkpoint, object_id
 from .config import InputConfig
-from .decoders import BadRecord, decode_auto, decode_json, decode_lines, event_text
+from .decoders import BadRecord
+from .delivery.batches import Delivery
+from .delivery.checkpoint import DONE, Checkpoint, object_id
 from .errors import AwsCallError, NotificationError, ObjectError, StopRequested
+from .events import ObjectEvents
 from .metrics import Metrics, kv
+from .queue_watch import QueueWatch
 from .notifications import TEST_EVENT, ObjectRef, parse_notification
-from .objects import as_text, decompressed, iter_body, looks_binary
-from .sourcetypes import SOURCETYPES, classify, is_cloudtrail_digest, time_reader
+from .retry import Backoff, ErrorReporter
 from .timestamps import epoch_to_text
+from .visibility import VisibilityKeeper
 
-__all__ = ["EventSink", "SinkClosed", "Collector", "ErrorReporter", "read_records", "BATCH_RECORDS", "DELETE", "LEAVE", "RETURN"]
+__all__ = ["Collector", "WholeObjectHandler", "DELETE", "LEAVE", "RETURN"]
 
-BATCH_RECORDS = 1000  # the checkpoint window: at most this many records written twice after a kill
-BATCH_CHARS = 4 << 20
 DELETE, LEAVE, RETURN = "delete", "leave", "return"
-_JSON_LOG_TYPES = ("cloudtrail", "iru_activity", "thrive_audit", "json")
 _OBJECT_ATTEMPTS = 4
 
-
-class SinkClosed(Exception):
-    """The event stream is closed (the input is stopping): nothing more is written."""
-
-
-class EventSink(Protocol):
-    def write(self, source: str, sourcetype: str, events: List[Tuple[str, str]]) -> None:
-        """Write ``(time, data)`` events and flush them; raise SinkClosed when closed."""
-
-
-class ErrorReporter:
-    """Logs an AWS failure at ERROR once per cause; repeats go to DEBUG until reset.
-
-    One cause is one thing to fix: a missing queue fails every call the same way, while a
-    denied call names the one permission to grant.
-    """
-
-    def __init__(self, log: logging.Logger):
-        self.log = log
-        self._seen: set = set()
-
-    def report(self, exc: AwsCallError) -> None:
-        denied = "denied" in exc.code.lower() or "authoriz" in exc.code.lower()
-        cause = (exc.code, exc.call if denied else "")
-        level = logging.DEBUG if cause in self._seen else logging.ERROR
-        self._seen.add(cause)
-        self.log.log(level, kv(action="aws_error", call=exc.call, reason=exc.code, detail=str(exc)))
-
-    def reset(self) -> None:
-        self._seen.clear()
-
-
-class _Backoff:
-    def __init__(self, base: float = 1.0, cap: float = 60.0):
-        self.base, self.cap, self.failures = base, cap, 0
-
-    def next(self) -> float:
-        self.failures += 1
-        ceiling = min(self.cap, self.base * (2 ** min(self.failures - 1, 16)))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
-
-    def reset(self) -> None:
-        self.failures = 0
-
-
-class _VisibilityKeeper(threading.Thread):
-    """Extends the visibility of in-flight messages at half the visibility timeout."""
-
-    def __init__(self, sqs: Queue, timeout: int, log: logging.Logger):
-        super().__init__(name="visibility-keeper", daemon=True)
-        self.sqs, self.timeout, self.log = sqs, max(int(timeout), 2), log
-        self._due: Dict[str, float] = {}
-        self._lock = threading.Lock()
-        self._stop_event = threading.Event()
-
-    def track(self, receipt: str) -> None:
-        with self._lock:
-            self._due[receipt] = time.monotonic() + self.timeout / 2
-
-    def untrack(self, receipt: str) -> None:
-        with self._lock:
-            self._due.pop(receipt, None)
-
-    def halt(self) -> None:
-        self._stop_event.set()
-
-    def run(self) -> None:
-        interval = max(0.2, min(1.0, self.timeout / 4))
-        while not self._stop_event.wait(interval):
-            now = time.monotonic()
-            with self._lock:
-                due = [r for r, at in self._due.items() if at <= now]
-            for receipt in due:
-                try:
-                    self.sqs.change_visibility(receipt, self.timeout)
-                except AwsCallError as exc:
-                    self.log.warning(kv(action="visibility_extend_failed", reason=exc.code, detail=str(exc)))
-                with self._lock:
-                    if receipt in self._due:
-                        self._due[receipt] = time.monotonic() + self.timeout / 2
-
-
-def read_records(body, bucket: str, key: str, log_type: str) -> Iterator:
-    """An object's records (and bad records), as the collector reads them.
-
-    Raises:
-        ObjectError: ``binary_content`` up front; gzip and structure errors while iterating.
-    """
-    raw = decompressed(iter_body(body), bucket, key)
-    first = next(raw, b"")
-    if looks_binary(first[:8192]):
-        raise ObjectError(bucket, key, "binary_content", "the object is binary, not a log file (wrong key_include_regex?)")
-    text = as_text(chain((first,), raw))
-    if log_type == "auto":
-        return decode_auto(text, bucket, key)
-    if log_type in _JSON_LOG_TYPES:
-        return decode_json(text, bucket, key)
-    return decode_lines(text, bucket, key)
-
-
-def _dead_letter_url(queue_url: str, redrive_policy: str) -> str:
-    """The dead-letter queue's URL, from the redrive policy's target ARN (same endpoint)."""
-    import json
-    from urllib.parse import urlparse
-
-    try:
-        arn = json.loads(redrive_policy)["deadLetterTargetArn"]
-        _, _, _, _, account, name = arn.split(":", 5)
-    except (ValueError, KeyError, TypeError):
-        return ""
-    parsed = urlparse(queue_url)
-    return f"{parsed.scheme}://{parsed.netloc}/{account}/{name}"
+#: Handles an object of a ``whole_object`` log type (a CloudTrail digest): called with the
+#: object, the GetObject response (body unread) and the object id; raises ObjectError or
+#: AwsCallError like any object read.
+WholeObjectHandler = Callable[[ObjectRef, dict, str], None]
 
 
 class Collector:
-    """Runs one input until ``stop`` is set.
+    """Runs one input until ``stop`` is set. Built by :func:`.wiring.build_input`.
 
     Args:
         cfg: the validated input.
-        sqs, store: AWS wrappers.
-        checkpoint: the input's checkpoint.
-        sink: where events go (the modular input's XML stream).
+        queue, store: AWS wrappers.
+        checkpoint: the input's checkpoint (finished objects, positions).
+        delivery: writes events and advances the checkpoint.
         log: the input's logger.
+        metrics: counters (a new one when None).
         sns_validator: optional SNS signature check (see :mod:`.sns`).
+        whole_object_handlers: log type name -> handler for ``whole_object`` types;
+            objects of such a type without a handler are skipped.
         wait_seconds: SQS long-poll wait; short enough to stop within 10 s.
+        summary_interval: seconds between summary log lines.
     """
 
     def __init__(
         self,
         cfg: InputConfig,
-        sqs: Queue,
+        *,
+        queue: Queue,
         store: ObjectStore,
         checkpoint: Checkpoint,
-        sink: EventSink,
+        delivery: Delivery,
         log: logging.Logger,
         metrics: Optional[Metrics] = None,
         sns_validator: Optional[Callable[[dict], None]] = None,
+        whole_object_handlers: Optional[Dict[str, WholeObjectHandler]] = None,
         wait_seconds: int = 5,
         summary_interval: float = 60.0,
     ):
-        self.cfg, self.sqs, self.store, self.checkpoint, self.sink, self.log = cfg, sqs, store, checkpoint, sink, log
+        self.cfg, self.sqs, self.store, self.checkpoint, self.log = cfg, queue, store, checkpoint, log
+        self.delivery = delivery
         self.metrics = metrics or Metrics()
         self.sns_validator = sns_validator
+        self.whole_object_handlers = dict(whole_object_handlers or {})
         self.wait_seconds = wait_seconds
         self.summary_interval = summary_interval
-        self.stop = threading.Event()
+        self.stop = delivery.stop
         self._slots = threading.Semaphore(cfg.max_workers)
         self._work: "queue_module.Queue[Optional[dict]]" = queue_module.Queue()
-        self._busy = 0
-        self._busy_lock = threading.Lock()
         self._object_locks: Dict[Tuple[str, str], List] = {}
         self._object_locks_guard = threading.Lock()
+        self._current: Dict[int, ObjectRef] = {}  # thread id -> object being read
         self._errors = ErrorReporter(log)
-        self._keeper: Optional[_VisibilityKeeper] = None
-        self.visibility_timeout = 30
-        self.dead_letter_queue = ""
-        self._inspected = False
+        self._keeper: Optional[VisibilityKeeper] = None
+        self.watch = QueueWatch(cfg, queue, log, self._errors)
 
     # -- the loop ------------------------------------------------------------------
     def run(self, stop: Optional[threading.Event] = None, shutdown_grace: float = 6.0) -> None:
         if stop is not None:
-            self.stop = stop
-        self._inspect_queue()
-        self._keeper = _VisibilityKeeper(self.sqs, self.visibility_timeout, self.log)
+            self.stop = self.delivery.stop = stop
+        self.watch.inspect()
+        self._keeper = VisibilityKeeper(self.sqs, self.watch.visibility_timeout, self.log)
         self._keeper.start()
         workers = [
             threading.Thread(target=self._worker, name=f"worker-{i}", daemon=True)
@@ -227,12 +127,12 @@ class Collector:
         ]
         for worker in workers:
             worker.start()
-        backoff = _Backoff()
+        backoff = Backoff()
         next_summary = time.monotonic() + self.summary_interval
         try:
             while not self.stop.is_set():
                 if time.monotonic() >= next_summary:
-                    self._log_summary()
+                    self.watch.summary(self.metrics)
                     next_summary = time.monotonic() + self.summary_interval
                 taken = self._take_slots()
                 if not taken:
@@ -241,15 +141,15 @@ class Collector:
                     messages = self.sqs.receive(taken, self.wait_seconds)
                 except AwsCallError as exc:
                     self._release(taken)
-                    self._report(exc)
+                    self._errors.report(exc)
                     self.stop.wait(backoff.next())
                     continue
                 if backoff.failures:
                     self.log.info(kv(action="recovered", call="sqs:ReceiveMessage"))
                     self._errors.reset()
-                    if not self._inspected:
-                        self._inspect_queue()
-                        self._keeper.timeout = max(self.visibility_timeout, 2)
+                    if not self.watch.inspected:
+                        self.watch.inspect()
+                        self._keeper.timeout = max(self.watch.visibility_timeout, 2)
                 backoff.reset()
                 self._release(taken - len(messages))
                 for message in messages:
@@ -264,7 +164,7 @@ class Collector:
             for worker in workers:
                 worker.join(max(0.0, deadline - time.monotonic()))
             self._keeper.halt()
-            self._log_summary()
+            self.watch.summary(self.metrics)
 
     def _take_slots(self) -> int:
         if not self._slots.acquire(timeout=0.5):
@@ -278,47 +178,6 @@ class Collector:
         for _ in range(max(0, count)):
             self._slots.release()
 
-    def _inspect_queue(self) -> None:
-        """Read the visibility timeout and warn when no dead-letter queue is set."""
-        try:
-            attrs = self.sqs.attributes(["VisibilityTimeout", "RedrivePolicy"])
-        except AwsCallError as exc:
-            self._report(exc)
-            return
-        self._inspected = True
-        self.visibility_timeout = int(attrs.get("VisibilityTimeout", 30) or 30)
-        redrive = attrs.get("RedrivePolicy")
-        if not redrive:
-            self.log.warning(kv(
-                action="no_redrive_policy", queue=self.cfg.sqs_queue_url,
-                detail="messages that keep failing are retried until they expire; "
-                       "set a redrive policy with a dead-letter queue on the queue",
-            ))
-        else:
-            self.dead_letter_queue = _dead_letter_url(self.cfg.sqs_queue_url, redrive)
-        self.log.info(kv(action="started", queue=self.cfg.sqs_queue_url,
-                         visibility_timeout=self.visibility_timeout, workers=self.cfg.max_workers,
-                         log_type=self.cfg.log_type))
-
-    def _report(self, exc: AwsCallError) -> None:
-        self._errors.report(exc)
-
-    def _log_summary(self) -> None:
-        fields = self.metrics.summary()
-        try:
-            attrs = self.sqs.attributes(["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
-            fields["queue_depth"] = attrs.get("ApproximateNumberOfMessages")
-            fields["queue_in_flight"] = attrs.get("ApproximateNumberOfMessagesNotVisible")
-        except AwsCallError:
-            pass
-        if self.dead_letter_queue:
-            try:
-                dlq = Queue(self.sqs.client, self.dead_letter_queue).attributes(["ApproximateNumberOfMessages"])
-                fields["dead_letter_depth"] = dlq.get("ApproximateNumberOfMessages")
-            except AwsCallError:
-                self.dead_letter_queue = ""  # not readable with these permissions: stop asking
-        self.log.info(kv(action="summary", **fields))
-
     # -- one message ---------------------------------------------------------------
     def _worker(self) -> None:
         while True:
@@ -328,8 +187,11 @@ class Collector:
             try:
                 self.handle(message)
             except Exception:  # a bug must not kill the worker or block the queue
-                self.log.exception(kv(action="message_failed", message_id=message.get("MessageId")))
+                ref = self._current.get(threading.get_ident())
+                self.log.exception(kv(action="message_failed", message_id=message.get("MessageId"),
+                                      bucket=ref.bucket if ref else None, key=ref.key if ref else None))
             finally:
+                self._current.pop(threading.get_ident(), None)
                 if self._keeper is not None:
                     self._keeper.untrack(message["ReceiptHandle"])
                 self._slots.release()
@@ -382,7 +244,7 @@ class Collector:
                 self.log.debug(kv(action="object_filtered", bucket=ref.bucket, key=ref.key))
                 continue
             try:
-                self._ingest(ref)
+                self.ingest_object(ref)
             except StopRequested:
                 return RETURN
             except (ObjectError, AwsCallError) as exc:
@@ -417,11 +279,9 @@ class Collector:
         Raises:
             ObjectError, AwsCallError: after retries; StopRequested when stopping.
         """
-        self._ingest(ref)
-
-    def _ingest(self, ref: ObjectRef) -> None:
+        self._current[threading.get_ident()] = ref
         with self._object_lock(ref):
-            backoff = _Backoff(base=0.5, cap=8.0)
+            backoff = Backoff(base=0.5, cap=8.0)
             attempt = 1
             while True:
                 try:
@@ -442,8 +302,7 @@ class Collector:
         bucket, key = ref.bucket, ref.key
         known = ref.version_id or ref.etag.strip('"')
         if known and self.checkpoint.is_done(object_id(bucket, key, known)):
-            self.metrics.add("objects_already_done")
-            self.log.debug(kv(action="object_already_done", bucket=bucket, key=key))
+            self._already_done(ref)
             return
         response = self.store.get(bucket, key, ref.version_id)
         body = response["Body"]
@@ -452,12 +311,13 @@ class Collector:
             oid = object_id(bucket, key, version)
             start = self.checkpoint.position(oid)
             if start == DONE:
-                self.metrics.add("objects_already_done")
-                self.log.debug(kv(action="object_already_done", bucket=bucket, key=key))
+                self._already_done(ref)
                 return
-            modified = response.get("LastModified")
-            fallback_time = epoch_to_text(modified.timestamp()) if modified is not None else epoch_to_text(time.time())
-            self._stream_object(ref, body, oid, start, fallback_time)
+            keyed = logtypes.by_key(key) if self.cfg.log_type == "auto" else None
+            if keyed is not None and keyed.whole_object:
+                self._whole_object(keyed, ref, response, oid)
+                return
+            self._stream(ref, body, oid, start, response.get("LastModified"))
         except OSError as exc:
             # The connection dropped mid-body.
             raise ObjectError(bucket, key, "read_interrupted", f"{type(exc).__name__}: {exc}", retryable=True) from None
@@ -471,86 +331,49 @@ class Collector:
             except Exception:  # closing a broken stream may fail; nothing is lost
                 pass
 
-    def _records(self, ref: ObjectRef, body) -> Iterator:
-        return read_records(body, ref.bucket, ref.key, self.cfg.log_type)
+    def _already_done(self, ref: ObjectRef) -> None:
+        self.metrics.add("objects_already_done")
+        self.log.debug(kv(action="object_already_done", bucket=ref.bucket, key=ref.key))
 
-    def _stream_object(self, ref: ObjectRef, body, oid: str, start: int, fallback_time: str) -> None:
-        bucket, key = ref.bucket, ref.key
-        source = f"s3://{bucket}/{key}"
-        began = time.monotonic()
-        log_type = "" if self.cfg.log_type == "auto" else self.cfg.log_type
-        read_time = time_reader(log_type) if log_type else None
-        sourcetype = ""
-        position = 0
-        batch: List[Tuple[str, str]] = []
-        batch_chars = 0
-        events = bad = 0
-        size = 0
-        untimed = 0
-        try:
-            for item in self._records(ref, body):
-                if isinstance(item, BadRecord):
-                    if position >= start:
-                        bad += 1
-                        self.metrics.error(item.reason)
-                        self.log.error(kv(action="bad_record", bucket=bucket, key=key, position=position,
-                                          reason=item.reason, detail=item.detail))
-                    position += 1
-                    continue
-                if read_time is None or not sourcetype:
-                    if not log_type:
-                        log_type = classify(item)
-                        read_time = time_reader(log_type)
-                    if log_type in ("cloudtrail", "json") and is_cloudtrail_digest(item.value):
-                        self.log.info(kv(action="digest_skipped", bucket=bucket, key=key))
-                        break
-                    sourcetype = self.cfg.sourcetype or SOURCETYPES[log_type]
-                if position < start:
-                    position += 1
-                    continue
-                stamp = read_time(item)
-                if stamp is None:
-                    stamp = fallback_time
-                    untimed += 1
-                data = event_text(item)
-                batch.append((stamp, data))
-                batch_chars += len(data)
-                position += 1
-                if len(batch) >= BATCH_RECORDS or batch_chars >= BATCH_CHARS:
-                    self._flush(source, sourcetype, batch, oid, position)
-                    events += len(batch)
-                    size += batch_chars
-                    batch, batch_chars = [], 0
-        except (ObjectError, AwsCallError, OSError):
-            # What was decoded before the failure is written and checkpointed, so a
-            # retry or a redelivery resumes after it instead of losing or repeating it.
-            if batch:
-                self._flush(source, sourcetype, batch, oid, position)
-            raise
-        if batch:
-            self._flush(source, sourcetype, batch, oid, position)
-            events += len(batch)
-            size += batch_chars
-        self.checkpoint.finish(oid)
-        if untimed:
-            self.log.debug(kv(action="time_from_last_modified", bucket=bucket, key=key, events=untimed))
+    def _whole_object(self, log_type: logtypes.LogType, ref: ObjectRef, response: dict, oid: str) -> None:
+        handler = self.whole_object_handlers.get(log_type.name)
+        if handler is None:
+            self.log.info(kv(action="digest_skipped", bucket=ref.bucket, key=ref.key, log_type=log_type.name))
+            self.checkpoint.finish(oid)
+            self.metrics.add("objects_done")
+            return
+        handler(ref, response, oid)
         self.metrics.add("objects_done")
-        self.metrics.add("events", events)
-        self.metrics.add("bytes", size)
-        self.metrics.add("bad_records", bad)
-        self.metrics.object_done(source)
+
+    def _bad_record(self, ref: ObjectRef, counter: List[int]) -> Callable[[int, BadRecord], None]:
+        def report(position: int, bad: BadRecord) -> None:
+            counter[0] += 1
+            self.metrics.error(bad.reason)
+            self.metrics.add("bad_records")
+            self.log.error(kv(action="bad_record", bucket=ref.bucket, key=ref.key, position=position,
+                              reason=bad.reason, detail=bad.detail))
+        return report
+
+    def _stream(self, ref: ObjectRef, body, oid: str, start: int, modified) -> None:
+        bucket, key = ref.bucket, ref.key
+        began = time.monotonic()
+        fallback_time = epoch_to_text(modified.timestamp() if modified is not None else time.time())
+        bad = [0]
+        events = ObjectEvents(body, bucket=bucket, key=key, log_type=self.cfg.log_type, start=start,
+                              fallback_time=fallback_time, sourcetype=self.cfg.sourcetype,
+                              on_bad=self._bad_record(ref, bad))
+        written = self.delivery.write_object(events, source=f"s3://{bucket}/{key}", oid=oid)
+        if events.whole_object:
+            self.log.info(kv(action="digest_skipped", bucket=bucket, key=key))
+        if events.untimed:
+            self.log.debug(kv(action="time_from_last_modified", bucket=bucket, key=key, events=events.untimed))
+        self.metrics.add("objects_done")
+        self.metrics.add("events", written.events)
+        self.metrics.add("bytes", written.chars)
+        self.metrics.object_done(f"s3://{bucket}/{key}")
         lag = round(time.time() - ref.event_time, 1) if ref.event_time else None
         if lag is not None:
             self.metrics.lag(lag)
-        self.log.info(kv(action="object_done", bucket=bucket, key=key, sourcetype=sourcetype or None,
-                         events=events, bad_records=bad, bytes=size, resumed_at=start or None,
+        self.log.info(kv(action="object_done", bucket=bucket, key=key, sourcetype=events.sourcetype or None,
+                         events=written.events, bad_records=bad[0], bytes=written.chars, resumed_at=start or None,
                          seconds=round(time.monotonic() - began, 3), lag_seconds=lag))
-
-    def _flush(self, source: str, sourcetype: str, batch: List[Tuple[str, str]], oid: str, position: int) -> None:
-        try:
-            self.sink.write(source, sourcetype, batch)
-        except SinkClosed:
-            raise StopRequested() from None
-        self.checkpoint.advance(oid, position)
-        if self.stop.is_set():
-            raise StopRequested()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional
 from urllib.parse import urlparse
 
+from . import logtypes
 from .errors import ConfigError
 
 __all__ = [
@@ -27,7 +28,8 @@ __all__ = [
     "parse_proxy",
 ]
 
-LOG_TYPES = ("auto", "cloudtrail", "iru_activity", "thrive_audit", "s3_access", "json", "text")
+#: ``log_type`` values: ``auto`` and every selectable type of the log-type table.
+LOG_TYPES = ("auto",) + logtypes.names()
 
 #: Keys skipped when ``key_exclude_regex`` is not set: CloudTrail digest files are
 #: integrity proofs, not events.

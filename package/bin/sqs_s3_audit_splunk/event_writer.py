@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import BinaryIO, List, Tuple
 
-from sqs_s3_audit_engine.collector import SinkClosed
+from sqs_s3_audit_engine.delivery.batches import SinkClosed
 
 __all__ = ["XmlEventWriter", "escape"]
 

@@ -18,10 +18,7 @@ import xml.etree.ElementTree as ET
 from typing import Dict, IO, List, Optional, Tuple
 
 from sqs_s3_audit_engine import __version__
-from sqs_s3_audit_engine.aws import ObjectStore, Queue, build_clients
 from sqs_s3_audit_engine.backfill import Backfill
-from sqs_s3_audit_engine.checkpoint import Checkpoint
-from sqs_s3_audit_engine.collector import Collector, ErrorReporter
 from sqs_s3_audit_engine.config import (
     LOG_TYPES,
     AccountConfig,
@@ -34,6 +31,8 @@ from sqs_s3_audit_engine.config import (
 )
 from sqs_s3_audit_engine.errors import AwsCallError, ConfigError
 from sqs_s3_audit_engine.metrics import kv
+from sqs_s3_audit_engine.retry import ErrorReporter
+from sqs_s3_audit_engine.wiring import InputParts, Settings, build_input
 
 from .event_writer import XmlEventWriter, escape
 from .logs import RedactingFilter, setup_logger
@@ -208,15 +207,18 @@ def run(text: str, out_binary, err: IO[str]) -> int:
     writer = XmlEventWriter(out_binary, f"{SCHEME_NAME}://{cfg.name}", cfg.index, cfg.host)
     writer.open()
     checkpoint_dir = header.get("checkpoint_dir") or os.path.join(os.getcwd(), "checkpoints")
-    checkpoint = Checkpoint(checkpoint_dir, cfg.name)
     status = {"code": 0}
+    built: Dict[str, InputParts] = {}
 
     def collect() -> None:
         backoff = 1.0
         errors = ErrorReporter(log)
         while not stop.is_set():
             try:
-                clients = build_clients(cfg, settings.account, settings.role, settings.proxy)
+                parts = build_input(cfg, Settings(settings.account, settings.role, settings.proxy), sink=writer,
+                                    log=log, checkpoint_dir=checkpoint_dir, stop=stop,
+                                    sns_validator=_sns_validator(cfg, settings, log))
+                built["parts"] = parts
                 break
             except AwsCallError as exc:  # e.g. the role cannot be assumed (yet)
                 errors.report(exc)
@@ -229,21 +231,12 @@ def run(text: str, out_binary, err: IO[str]) -> int:
                 return
         else:
             return
-        collector = Collector(
-            cfg,
-            Queue(clients.sqs, cfg.sqs_queue_url),
-            ObjectStore(clients.s3),
-            checkpoint,
-            writer,
-            log,
-            sns_validator=_sns_validator(cfg, settings, log),
-        )
         if cfg.backfill_bucket:
-            backfill = Backfill(clients.s3, collector.ingest_object, cfg.wants_key, cfg.backfill_bucket,
+            backfill = Backfill(parts.clients.s3, parts.collector.ingest_object, cfg.wants_key, cfg.backfill_bucket,
                                 cfg.backfill_prefix, cfg.backfill_start or 0.0, checkpoint_dir, cfg.name, log)
             threading.Thread(target=backfill.run, args=(stop,), name="backfill", daemon=True).start()
         try:
-            collector.run(stop, shutdown_grace=5.0)
+            parts.collector.run(stop, shutdown_grace=5.0)
         except Exception:  # never a silent exit: say what broke, exit non-zero, splunkd restarts it
             log.exception(kv(action="collector_failed"))
             status["code"] = 1
@@ -257,7 +250,8 @@ def run(text: str, out_binary, err: IO[str]) -> int:
     if thread.is_alive():
         log.warning(kv(action="stop_timeout", detail="workers still busy; their messages come back after the visibility timeout"))
     writer.close()
-    checkpoint.close()
+    if "parts" in built:
+        built["parts"].checkpoint.close()
     log.info(kv(action="stopped", events_written=writer.events_written))
     return status["code"]
 

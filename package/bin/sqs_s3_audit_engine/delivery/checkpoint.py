@@ -3,7 +3,8 @@
 One journal file per input under ``checkpoint_dir`` (no KV store needed, as on a heavy
 forwarder). Each change is one JSON line appended and fsynced:
 ``{"o": <object id>, "n": <next position>, "t": <unix time>}`` or ``{"o": …, "d": 1, "t": …}``
-for a finished object. A line cut by a crash is ignored on load, so a write is atomic.
+for a finished object, with ``"m": {...}`` when small metadata is kept with it (a
+CloudTrail log file's content hash, for digest validation). A line cut by a crash is ignored on load, so a write is atomic.
 When the journal grows past a few times the live entries it is rewritten to a temporary
 file and renamed over the old one (atomic on POSIX and Windows).
 
@@ -61,6 +62,7 @@ class Checkpoint:
         self.fsync = fsync
         self._lock = threading.Lock()
         self._entries: Dict[str, Tuple[int, float]] = {}
+        self._meta: Dict[str, dict] = {}
         self._journal_lines = 0
         self._load()
         self._file = open(self.path, "a", encoding="utf-8")
@@ -76,6 +78,11 @@ class Checkpoint:
     def is_done(self, oid: str) -> bool:
         return self.position(oid) == DONE
 
+    def meta(self, oid: str) -> Optional[dict]:
+        """The metadata kept with a finished object, or None."""
+        with self._lock:
+            return self._meta.get(oid) if oid in self._entries else None
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
@@ -85,9 +92,9 @@ class Checkpoint:
         """Record that every position before ``next_position`` has been written."""
         self._write(oid, next_position)
 
-    def finish(self, oid: str) -> None:
-        """Record that the whole object has been written."""
-        self._write(oid, DONE)
+    def finish(self, oid: str, meta: Optional[dict] = None) -> None:
+        """Record that the whole object has been written, with optional small metadata."""
+        self._write(oid, DONE, meta)
 
     def close(self) -> None:
         with self._lock:
@@ -95,25 +102,20 @@ class Checkpoint:
                 self._file.flush()
                 self._file.close()
 
-    def size_bytes(self) -> int:
-        try:
-            return os.path.getsize(self.path)
-        except OSError:
-            return 0
-
-    def _write(self, oid: str, position: int) -> None:
+    def _write(self, oid: str, position: int, meta: Optional[dict] = None) -> None:
         now = time.time()
-        entry = {"o": oid, "t": round(now, 3)}
-        if position == DONE:
-            entry["d"] = 1
-        else:
-            entry["n"] = position
-        line = json.dumps(entry, separators=(",", ":")) + "\n"
+        line = _line(oid, position, now, meta)
         with self._lock:
             self._entries.pop(oid, None)  # re-insert: dict order is age order
             self._entries[oid] = (position, now)
+            if meta:
+                self._meta[oid] = meta
+            else:
+                self._meta.pop(oid, None)
             if len(self._entries) > self.max_entries:
-                del self._entries[next(iter(self._entries))]
+                oldest = next(iter(self._entries))
+                del self._entries[oldest]
+                self._meta.pop(oldest, None)
             self._file.write(line)
             self._file.flush()
             if self.fsync:
@@ -139,6 +141,11 @@ class Checkpoint:
                     continue  # a line cut short by a crash
                 self._entries.pop(oid, None)
                 self._entries[oid] = (position, stamp)
+                meta = entry.get("m")
+                if isinstance(meta, dict) and meta:
+                    self._meta[oid] = meta
+                else:
+                    self._meta.pop(oid, None)
         self._expire(time.time())
 
     def _expire(self, now: float) -> None:
@@ -146,10 +153,12 @@ class Checkpoint:
         stale = [oid for oid, (_, stamp) in self._entries.items() if stamp < cutoff]
         for oid in stale:
             del self._entries[oid]
+            self._meta.pop(oid, None)
         excess = len(self._entries) - self.max_entries
         if excess > 0:
             for oid in list(self._entries)[:excess]:
                 del self._entries[oid]
+                self._meta.pop(oid, None)
 
     def _compact_if_needed(self, force: bool = False) -> None:
         if not force and self._journal_lines < max(1000, 2 * len(self._entries)):
@@ -158,12 +167,7 @@ class Checkpoint:
         tmp = self.path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as out:
             for oid, (position, stamp) in self._entries.items():
-                entry = {"o": oid, "t": round(stamp, 3)}
-                if position == DONE:
-                    entry["d"] = 1
-                else:
-                    entry["n"] = position
-                out.write(json.dumps(entry, separators=(",", ":")) + "\n")
+                out.write(_line(oid, position, stamp, self._meta.get(oid)))
             out.flush()
             if self.fsync:
                 os.fsync(out.fileno())
@@ -172,6 +176,13 @@ class Checkpoint:
         self._file = open(self.path, "a", encoding="utf-8")
         self._journal_lines = len(self._entries)
 
-    def find(self, oid: str) -> Optional[Tuple[int, float]]:
-        with self._lock:
-            return self._entries.get(oid)
+
+def _line(oid: str, position: int, stamp: float, meta: Optional[dict]) -> str:
+    entry: dict = {"o": oid, "t": round(stamp, 3)}
+    if position == DONE:
+        entry["d"] = 1
+    else:
+        entry["n"] = position
+    if meta:
+        entry["m"] = meta
+    return json.dumps(entry, separators=(",", ":")) + "\n"

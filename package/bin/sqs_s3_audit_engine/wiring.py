@@ -1,0 +1,95 @@
+"""The one place an input's parts are built and wired together.
+
+:func:`build_input` turns a validated input and its account, role and proxy into AWS
+clients, the queue and object-store wrappers, the checkpoint, the delivery stage and the
+collector. The modular input, the doctor's checks, the tests and the bench all build their
+inputs here, so what they run is what splunkd runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Optional
+
+from .aws import AwsClients, ObjectStore, Queue, build_clients
+from .collector import Collector, WholeObjectHandler
+from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
+from .delivery.batches import Delivery, EventSink
+from .delivery.checkpoint import Checkpoint
+from .metrics import Metrics
+
+__all__ = ["InputParts", "Settings", "build_input", "open_checkpoint"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What an input needs besides its own stanza: account, role and proxy."""
+
+    account: AccountConfig
+    role: Optional[RoleConfig] = None
+    proxy: ProxyConfig = field(default_factory=ProxyConfig)
+
+
+@dataclass
+class InputParts:
+    """An input, built: everything :func:`build_input` made, for callers that need a part."""
+
+    cfg: InputConfig
+    clients: AwsClients
+    queue: Queue
+    store: ObjectStore
+    checkpoint: Checkpoint
+    delivery: Delivery
+    collector: Collector
+
+
+def open_checkpoint(cfg: InputConfig, checkpoint_dir: str, clients: Optional[AwsClients] = None,
+                    fsync: bool = True) -> Checkpoint:
+    """The input's checkpoint: the local journal under ``checkpoint_dir``."""
+    return Checkpoint(checkpoint_dir, cfg.name, fsync=fsync)
+
+
+def build_input(
+    cfg: InputConfig,
+    settings: Settings,
+    *,
+    sink: EventSink,
+    log: logging.Logger,
+    checkpoint_dir: str,
+    stop: Optional[threading.Event] = None,
+    clients: Optional[AwsClients] = None,
+    checkpoint: Optional[Checkpoint] = None,
+    metrics: Optional[Metrics] = None,
+    sns_validator: Optional[Callable[[dict], None]] = None,
+    whole_object_handlers: Optional[Dict[str, WholeObjectHandler]] = None,
+    wait_seconds: int = 5,
+    summary_interval: float = 60.0,
+    fsync: bool = True,
+) -> InputParts:
+    """Build one input's parts.
+
+    Raises:
+        AwsCallError: the role could not be assumed (``sts:AssumeRole``).
+        ConfigError: the proxy or a parameter cannot be used.
+    """
+    clients = clients or build_clients(cfg, settings.account, settings.role, settings.proxy)
+    queue = Queue(clients.sqs, cfg.sqs_queue_url)
+    store = ObjectStore(clients.s3)
+    checkpoint = checkpoint or open_checkpoint(cfg, checkpoint_dir, clients, fsync=fsync)
+    delivery = Delivery(sink, checkpoint, stop=stop or threading.Event())
+    collector = Collector(
+        cfg,
+        queue=queue,
+        store=store,
+        checkpoint=checkpoint,
+        delivery=delivery,
+        log=log,
+        metrics=metrics,
+        sns_validator=sns_validator,
+        whole_object_handlers=whole_object_handlers,
+        wait_seconds=wait_seconds,
+        summary_interval=summary_interval,
+    )
+    return InputParts(cfg, clients, queue, store, checkpoint, delivery, collector)

@@ -79,11 +79,19 @@ def test_role_arns_are_accepted(arn):
     ({"role_arn": "arn:aws:iam::12345:role/x"}, "role_arn"),
     ({"role_arn": "arn:aws:iam::123456789012:user/x"}, "role_arn"),
     ({"role_arn": "arn:aws:iam::123456789012:role/x", "session_duration": "600"}, "session_duration"),
+    ({"role_arn": "arn:aws:iam::123456789012:role/x", "external_id": "Q"}, "external_id"),
+    ({"role_arn": "arn:aws:iam::123456789012:role/x", "external_id": "has space"}, "external_id"),
 ])
 def test_bad_roles_are_named(fields, parameter):
     with pytest.raises(ConfigError) as info:
         parse_role("r", fields)
     assert info.value.parameter == parameter
+    assert fields.get("external_id", "\0") not in str(info.value)  # a secret is never echoed
+
+
+def test_an_external_id_as_sts_allows_it_is_kept():
+    role = parse_role("r", {"role_arn": "arn:aws:iam::123456789012:role/x", "external_id": "Ab1+=,.@:/_-"})
+    assert role.external_id == "Ab1+=,.@:/_-"
 
 
 def test_proxy_url_carries_quoted_credentials_but_display_does_not():

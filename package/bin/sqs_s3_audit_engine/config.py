@@ -48,6 +48,7 @@ _ROLE_ARN = re.compile(
     r"(?P<path_name>[\w+=,.@/-]{1,512})$"
 )
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -299,10 +300,15 @@ def parse_role(name: str, fields: Mapping[str, str]) -> RoleConfig:
     """Validate an IAM role stanza (``ta_sqs_s3_audit_iam_role.conf``)."""
     arn = parse_role_arn(fields.get("role_arn", ""))
     duration = _int_param(fields, "session_duration", 3600, 900, 43200)
+    external_id = (fields.get("external_id") or "").strip()
+    if external_id and not _EXTERNAL_ID.match(external_id):
+        # Never echo the value: it is a secret.
+        raise ConfigError("external_id", f"of role {name!r} must be 2 to 1224 characters: letters, digits and "
+                                         "+ = , . @ : / _ - (as sts:AssumeRole requires)")
     return RoleConfig(
         name=name,
         role_arn=arn,
-        external_id=(fields.get("external_id") or "").strip(),
+        external_id=external_id,
         session_duration=duration,
     )
 

@@ -39,6 +39,7 @@ __all__ = [
     "names",
     "sourcetypes",
     "stateless",
+    "field_time",
 ]
 
 
@@ -61,6 +62,16 @@ RecordReader = Callable[[Item], object]
 def stateless(read_time: Callable[[Item], Optional[str]]) -> Callable[[], RecordReader]:
     """``new_reader`` for a type whose records carry their own time and need no header."""
     return lambda: read_time
+
+
+def field_time(name: str, parse: Callable[[object], Optional[str]]) -> Callable[[Item], Optional[str]]:
+    """A time reader taking one field of a JSON record and parsing it with ``parse``."""
+
+    def read(item: Item) -> Optional[str]:
+        value = item.value
+        return parse(value.get(name)) if isinstance(value, dict) else None
+
+    return read
 
 
 def _never(item: Item) -> bool:

@@ -9,11 +9,9 @@ inside a ``Records`` array, or under a CloudTrail key, they are CloudTrail all t
 from __future__ import annotations
 
 import re
-from typing import Optional
-
 from ..decoders import Item
 from ..timestamps import iso8601_to_text
-from . import LogType, stateless
+from . import LogType, field_time, stateless
 
 __all__ = ["LOG_TYPE", "KEY"]
 
@@ -28,17 +26,12 @@ def _recognise(item: Item) -> bool:
     return item.origin == "Records" or "eventID" in value or "eventType" in value
 
 
-def _time(item: Item) -> Optional[str]:
-    value = item.value
-    return iso8601_to_text(value.get("eventTime")) if isinstance(value, dict) else None
-
-
 LOG_TYPE = LogType(
     name="cloudtrail",
     sourcetype="aws:cloudtrail",
     title="AWS CloudTrail",
     decoder="json",
-    new_reader=stateless(_time),
+    new_reader=stateless(field_time("eventTime", iso8601_to_text)),
     key_pattern=KEY,
     recognise=_recognise,
 )

@@ -6,11 +6,9 @@ time from ``occurred_at`` (microseconds kept).
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ..decoders import Item
 from ..timestamps import iso8601_to_text
-from . import LogType, stateless
+from . import LogType, field_time, stateless
 
 __all__ = ["LOG_TYPE"]
 
@@ -24,16 +22,11 @@ def _recognise(item: Item) -> bool:
     )
 
 
-def _time(item: Item) -> Optional[str]:
-    value = item.value
-    return iso8601_to_text(value.get("occurred_at")) if isinstance(value, dict) else None
-
-
 LOG_TYPE = LogType(
     name="iru_activity",
     sourcetype="iru:endpoint:activity",
     title="Iru Endpoint activity",
     decoder="json",
-    new_reader=stateless(_time),
+    new_reader=stateless(field_time("occurred_at", iso8601_to_text)),
     recognise=_recognise,
 )

@@ -9,6 +9,13 @@ Forms understood (see ``FORMATS.md``):
 - EventBridge "Object Created" events (``detail.object.key``, ``etag``, ``version-id``).
 - CloudTrail's own SNS notification (``s3Bucket`` + ``s3ObjectKey`` list, keys not encoded).
 - ``s3:TestEvent``: sent once when a notification is configured; no objects.
+- AWS Config's notifications (SNS ``Message`` with a ``messageType``, see
+  :func:`_parse_config`): the two delivery-completed messages and the oversized item
+  notification name an S3 object; every other Config message is a record itself
+  (:class:`InlineRecord`, log type ``config_notification``).
+- Any other SNS message (a topic shared with alarms, other services, people): it names
+  no S3 object and never will, so it is *unrelated* (``Notification.unrelated`` says
+  which topic and subject sent it) rather than an error.
 
 Anything else raises :class:`NotificationError`, whose message carries a short excerpt.
 """
@@ -21,9 +28,10 @@ from typing import Callable, List, Optional
 from urllib.parse import unquote_plus
 
 from .errors import NotificationError
+from .logtypes.config_notification import MESSAGE_TYPES
 from .timestamps import iso8601_to_epoch
 
-__all__ = ["ObjectRef", "Notification", "parse_notification", "excerpt"]
+__all__ = ["ObjectRef", "InlineRecord", "Notification", "parse_notification", "excerpt"]
 
 #: kinds of notification
 S3_EVENT = "s3"
@@ -32,6 +40,9 @@ EVENTBRIDGE = "eventbridge"
 CLOUDTRAIL_SNS = "cloudtrail_sns"
 SNS_CLOUDTRAIL = "sns+cloudtrail_sns"
 TEST_EVENT = "s3_test_event"
+CONFIG = "config"
+SNS_CONFIG = "sns+config"
+SNS_UNRELATED = "sns+unrelated"
 
 
 @dataclass(frozen=True)
@@ -54,13 +65,32 @@ class ObjectRef:
         return f"s3://{self.bucket}/{self.key}"
 
 
+@dataclass(frozen=True)
+class InlineRecord:
+    """A record the notification carries itself (AWS Config through SNS).
+
+    ``source`` is the SNS topic ARN (empty with SNS raw message delivery, where the
+    body carries no envelope); ``message_id`` the SNS message id, which stays the same
+    on every redelivery; ``value`` the record (the SNS ``Message``).
+    """
+
+    source: str
+    message_id: str
+    log_type: str
+    value: dict
+
+
 @dataclass
 class Notification:
-    """A parsed message: its kind, the objects to read, and records it ignored."""
+    """A parsed message: its kind, the objects to read, records it carries, records it
+    ignored, and, for an SNS message that is none of the add-on's business, which topic
+    and subject sent it (``unrelated``)."""
 
     kind: str
     objects: List[ObjectRef] = field(default_factory=list)
     ignored: List[str] = field(default_factory=list)  # e.g. "ObjectRemoved:Delete s3://b/k"
+    records: List[InlineRecord] = field(default_factory=list)
+    unrelated: str = ""
 
 
 def excerpt(body: str, limit: int = 200) -> str:
@@ -96,12 +126,10 @@ def parse_notification(
         try:
             inner = json.loads(message) if isinstance(message, str) else message
         except ValueError:
-            raise NotificationError(
-                f"SNS message from {doc.get('TopicArn')} is not JSON: {excerpt(message)!r}"
-            ) from None
-        if not isinstance(inner, dict):
-            raise NotificationError(f"SNS message from {doc.get('TopicArn')} is not a JSON object")
-        note = _parse_document(inner, body)
+            inner = None
+        if not isinstance(inner, dict) or not _is_known_document(inner):
+            return Notification(kind=SNS_UNRELATED, unrelated=_describe_sns(doc, inner))
+        note = _parse_document(inner, body, envelope=doc)
         note.kind = "sns+" + note.kind
         return note
     if doc.get("Type") == "SubscriptionConfirmation":
@@ -112,9 +140,36 @@ def parse_notification(
     return _parse_document(doc, body)
 
 
-def _parse_document(doc: dict, body: str) -> Notification:
+def _is_known_document(doc: dict) -> bool:
+    """Whether an SNS message is one of the forms this add-on reads (else: unrelated)."""
+    return (
+        doc.get("Event") == "s3:TestEvent"
+        or "Records" in doc
+        or (doc.get("source") == "aws.s3" and "detail" in doc)
+        or ("s3Bucket" in doc and "s3ObjectKey" in doc)
+        or doc.get("messageType") in MESSAGE_TYPES
+    )
+
+
+def _describe_sns(envelope: dict, inner: object) -> str:
+    """Which topic sent an unrelated SNS message, and what it was (for the admin's log)."""
+    parts = [f"TopicArn={envelope.get('TopicArn')}", f"Subject={excerpt(envelope.get('Subject') or '', 80)!r}"]
+    if isinstance(inner, dict):
+        kind = inner.get("messageType") or inner.get("detail-type") or inner.get("Event") or inner.get("AlarmName")
+        if kind:
+            parts.append(f"type={excerpt(str(kind), 80)!r}")
+        else:
+            parts.append("keys=" + ",".join(sorted(str(k) for k in inner)[:8]))
+    else:
+        parts.append("message is not a JSON object")
+    return " ".join(parts)
+
+
+def _parse_document(doc: dict, body: str, envelope: Optional[dict] = None) -> Notification:
     if doc.get("Event") == "s3:TestEvent":
         return Notification(kind=TEST_EVENT)
+    if doc.get("messageType") in MESSAGE_TYPES:
+        return _parse_config(doc, body, envelope or {})
     if isinstance(doc.get("Records"), list):
         return _parse_s3_records(doc["Records"], body)
     if doc.get("source") == "aws.s3" and isinstance(doc.get("detail"), dict):
@@ -185,6 +240,42 @@ def _parse_cloudtrail_sns(doc: dict, body: str) -> Notification:
     if not bucket or not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
         raise NotificationError(f"CloudTrail notification without s3Bucket or s3ObjectKey list: {excerpt(body)!r}")
     return Notification(kind=CLOUDTRAIL_SNS, objects=[ObjectRef(bucket=bucket, key=k) for k in keys])
+
+
+def _parse_config(doc: dict, body: str, envelope: dict) -> Notification:
+    """AWS Config's notifications ("Notifications that AWS Config sends to an Amazon SNS
+    topic"). Keys are given as S3 stores them (``AWS::EC2::Volume``), not URL-encoded.
+
+    - ``ConfigurationHistoryDeliveryCompleted``, ``ConfigurationSnapshotDeliveryCompleted``:
+      the object in ``s3Bucket`` + ``s3ObjectKey`` (one key, a string);
+    - ``OversizedConfigurationItemChangeNotification``: the object in
+      ``s3DeliverySummary.s3BucketLocation`` (``bucket/key``); when Config could not store
+      it there (``errorCode``), the summary message itself is the record;
+    - every other message type (item changes, compliance changes, evaluation and
+      delivery status): the message is the record.
+    """
+    message_type = doc["messageType"]
+    if message_type in ("ConfigurationHistoryDeliveryCompleted", "ConfigurationSnapshotDeliveryCompleted"):
+        bucket, key = doc.get("s3Bucket"), doc.get("s3ObjectKey")
+        if isinstance(key, list) and len(key) == 1:
+            key = key[0]
+        if not isinstance(bucket, str) or not bucket or not isinstance(key, str) or not key:
+            raise NotificationError(f"AWS Config {message_type} without s3Bucket and one s3ObjectKey: {excerpt(body)!r}")
+        return Notification(kind=CONFIG, objects=[ObjectRef(
+            bucket=bucket, key=key, event_time=iso8601_to_epoch(doc.get("notificationCreationTime")))])
+    if message_type == "OversizedConfigurationItemChangeNotification":
+        summary = doc.get("s3DeliverySummary") if isinstance(doc.get("s3DeliverySummary"), dict) else {}
+        location = summary.get("s3BucketLocation")
+        if isinstance(location, str) and "/" in location.strip("/"):
+            bucket, key = location.strip("/").split("/", 1)
+            return Notification(kind=CONFIG, objects=[ObjectRef(
+                bucket=bucket, key=key, event_time=iso8601_to_epoch(doc.get("notificationCreationTime")))])
+        if not summary.get("errorCode"):
+            raise NotificationError(f"AWS Config {message_type} without s3DeliverySummary.s3BucketLocation: "
+                                    f"{excerpt(body)!r}")
+    record = InlineRecord(source=str(envelope.get("TopicArn") or ""), message_id=str(envelope.get("MessageId") or ""),
+                          log_type="config_notification", value=doc)
+    return Notification(kind=CONFIG, records=[record])
 
 
 def _int_or_none(value) -> Optional[int]:

@@ -3,7 +3,8 @@
 Shapes read (see ``FORMATS.md``):
 
 - a top-level object holding the records in an array under ``Records`` (CloudTrail),
-  ``results`` (API-style wrappers) or ``resourceLogs`` (OpenTelemetry OTLP/JSON); the
+  ``results`` (API-style wrappers), ``resourceLogs`` (OpenTelemetry OTLP/JSON) or
+  ``configurationItems`` (AWS Config history and snapshot files); the
   array is walked element by element, so a 500 MB CloudTrail file never sits in memory;
 - JSON Lines and concatenated JSON values, one record each;
 - a top-level JSON array, one record per element;
@@ -41,8 +42,8 @@ MAX_RECORD_CHARS = 8 << 20
 #: An OTLP ``resourceLogs`` element holds many log records; it is read whole.
 MAX_OTLP_RESOURCE_CHARS = 256 << 20
 #: Keys whose array value holds the records.
-STREAM_KEYS = ("Records", "results", "resourceLogs")
-_STREAM_KEY_AHEAD = re.compile(r'"(Records|results|resourceLogs)"\s*:\s*\[')
+STREAM_KEYS = ("Records", "results", "resourceLogs", "configurationItems")
+_STREAM_KEY_AHEAD = re.compile(r'"(Records|results|resourceLogs|configurationItems)"\s*:\s*\[')
 _WS = re.compile(r"[ \t\n\r]*")
 _raw_decode = json.JSONDecoder().raw_decode
 # Characters XML 1.0 forbids. Strictly parsed JSON text never holds the control ones raw

@@ -18,6 +18,8 @@ __all__ = [
     "access_log_time_to_text",
     "epoch_to_text",
     "number_to_text",
+    "aws_log_time_to_text",
+    "epoch_seconds_text",
 ]
 
 _ISO = re.compile(
@@ -138,3 +140,27 @@ def number_to_text(value: object) -> Optional[str]:
     if value >= 10**11:
         value = value / 1000.0
     return epoch_to_text(value)
+
+
+def aws_log_time_to_text(value: str) -> Optional[str]:
+    """``2018-07-02T22:23:00.186641Z`` / ``2018-12-20T02:59:40`` (UTC) -> epoch text.
+
+    The two shapes of AWS text logs (ELB, CloudFront's date and time joined) take a
+    fast path; anything else goes through :func:`iso8601_to_text`.
+    """
+    n = len(value)
+    if n >= 19 and value[10] == "T" and value[13] == ":" and value[16] == ":":
+        try:
+            if n == 27 and value[19] == "." and value[26] == "Z":
+                seconds = _minute_epoch(value[:16]) + int(value[17:19])
+                return _text(seconds, int(value[20:26]))
+            if n == 19:
+                return str(_minute_epoch(value[:16]) + int(value[17:19]))
+        except ValueError:
+            return None
+    return iso8601_to_text(value)
+
+
+def epoch_seconds_text(value: str) -> Optional[str]:
+    """A whole number of epoch seconds as text logs write it (VPC flow ``start``), or None."""
+    return value if value.isdigit() and value.strip("0") else None

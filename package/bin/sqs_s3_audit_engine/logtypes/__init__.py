@@ -107,23 +107,42 @@ class LogType:
 
 def _load() -> Tuple[LogType, ...]:
     from . import (
+        cloudfront,
         cloudtrail,
         cloudtrail_digest,
+        config,
+        config_check_file,
+        config_notification,
+        elb,
         generic_json,
+        guardduty,
         iru_activity,
         plain_text,
         s3_access,
         thrive_audit,
+        vpcflow,
+        waf,
     )
 
     # The detection order: the one place it is written. Specific types first; json and
-    # text last, as they take any record.
+    # text last, as they take any record. Key patterns are tried in this order too: the
+    # Config check file and oversized notifications before the rest of Config/.
     return (
         cloudtrail_digest.LOG_TYPE,
         cloudtrail.LOG_TYPE,
         iru_activity.LOG_TYPE,
         thrive_audit.LOG_TYPE,
         s3_access.LOG_TYPE,
+        # AWS logs of issue 13: key first (AWSLogs/<acct>/elasticloadbalancing/,
+        # vpcflowlogs/, WAFLogs/, Config/, GuardDuty/, CloudFront's file name), content after
+        elb.LOG_TYPE,
+        cloudfront.LOG_TYPE,
+        vpcflow.LOG_TYPE,
+        waf.LOG_TYPE,
+        guardduty.LOG_TYPE,
+        config_check_file.LOG_TYPE,
+        config_notification.LOG_TYPE,
+        config.LOG_TYPE,
         generic_json.LOG_TYPE,
         plain_text.LOG_TYPE,
     )

@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from typing import Optional, Sequence, Tuple
 
-from ._lines import iso_time_to_text
+from ..decoders import Item
+from ..timestamps import aws_log_time_to_text
+from . import NOT_EVENT, LogType
 
-__all__ = ["DEFAULT_FIELDS", "KEY_PATTERN", "CloudFrontTime", "header_fields", "is_directive", "looks_like_cloudfront"]
+__all__ = ["LOG_TYPE", "DEFAULT_FIELDS", "KEY_PATTERN", "CloudFrontTime", "header_fields", "is_directive", "looks_like_cloudfront"]
 
 #: The 33 columns of a standard log, in order, for a file read without its ``#Fields``.
 DEFAULT_FIELDS: Tuple[str, ...] = tuple(
@@ -73,4 +75,37 @@ class CloudFrontTime:
         day, clock = cols[self._date], cols[self._time]
         if len(day) != 10 or len(clock) != 8:
             return None
-        return iso_time_to_text(f"{day}T{clock}")
+        return aws_log_time_to_text(f"{day}T{clock}")
+
+
+def _recognise(item: Item) -> bool:
+    return item.origin == "line" and looks_like_cloudfront(item.value)  # type: ignore[arg-type]
+
+
+def _new_reader():
+    """Per object: directive lines set the columns and are no events."""
+    times = CloudFrontTime()
+
+    def read(item: Item) -> object:
+        line = item.value
+        if not isinstance(line, str):
+            return None
+        if line.startswith("#"):
+            fields = header_fields(line)
+            if fields:
+                times.set_fields(fields)
+            return NOT_EVENT
+        return times(line)
+
+    return read
+
+
+LOG_TYPE = LogType(
+    name="cloudfront_access",
+    sourcetype="aws:cloudfront:accesslogs",
+    title="Amazon CloudFront standard logs",
+    decoder="lines",
+    new_reader=_new_reader,
+    key_pattern=KEY_PATTERN,
+    recognise=_recognise,
+)

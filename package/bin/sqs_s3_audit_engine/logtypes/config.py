@@ -18,9 +18,11 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from ..decoders import Item
 from ..timestamps import iso8601_to_text
+from . import LogType, stateless
 
-__all__ = ["KEY_PATTERN", "WRITABILITY_CHECK", "STREAM_KEY", "is_configuration_item", "item_time"]
+__all__ = ["LOG_TYPE", "KEY_PATTERN", "WRITABILITY_CHECK", "STREAM_KEY", "is_configuration_item", "item_time"]
 
 KEY_PATTERN = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/Config/")
 WRITABILITY_CHECK = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/Config/ConfigWritabilityCheckFile$")
@@ -41,3 +43,18 @@ def is_configuration_item(value: object) -> bool:
 def item_time(value: object) -> Optional[str]:
     """``configurationItemCaptureTime`` as epoch text."""
     return iso8601_to_text(value.get("configurationItemCaptureTime")) if isinstance(value, dict) else None
+
+
+def _recognise(item: Item) -> bool:
+    return item.origin == STREAM_KEY or is_configuration_item(item.value)
+
+
+LOG_TYPE = LogType(
+    name="config",
+    sourcetype="aws:config",
+    title="AWS Config configuration history and snapshots",
+    decoder="json",
+    new_reader=stateless(lambda item: item_time(item.value)),
+    key_pattern=KEY_PATTERN,
+    recognise=_recognise,
+)

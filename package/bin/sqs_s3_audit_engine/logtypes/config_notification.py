@@ -19,11 +19,13 @@ evaluation's ``resultRecordedTime``, else ``notificationCreationTime`` (the 2014
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from ..timestamps import iso8601_to_text
+from . import LogType, stateless
 
-__all__ = ["MESSAGE_TYPES", "POINTER_TYPES", "is_config_notification", "notification_time"]
+__all__ = ["LOG_TYPE", "KEY_PATTERN", "MESSAGE_TYPES", "POINTER_TYPES", "is_config_notification", "notification_time"]
 
 #: Every ``messageType`` the developer guide lists.
 MESSAGE_TYPES = frozenset((
@@ -70,3 +72,17 @@ def notification_time(value: object) -> Optional[str]:
     return iso8601_to_text(value.get("notificationCreationTime")) or iso8601_to_text(
         value.get("NotificationCreateTime")
     )
+
+
+#: The S3 copy of an item change notification too large for SNS.
+KEY_PATTERN = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/Config/[^/]+/\d{4}/\d{1,2}/\d{1,2}/OversizedChangeNotification/")
+
+LOG_TYPE = LogType(
+    name="config_notification",
+    sourcetype="aws:config:notification",
+    title="AWS Config notifications",
+    decoder="json",
+    new_reader=stateless(lambda item: notification_time(item.value)),
+    key_pattern=KEY_PATTERN,
+    recognise=lambda item: is_config_notification(item.value),
+)

@@ -21,9 +21,11 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from ._lines import iso_time_to_text
+from ..decoders import Item
+from ..timestamps import aws_log_time_to_text
+from . import LogType, stateless
 
-__all__ = ["ALB_TYPES", "KEY_PATTERN", "line_format", "line_time", "looks_like_elb"]
+__all__ = ["LOG_TYPE", "ALB_TYPES", "KEY_PATTERN", "line_format", "line_time", "looks_like_elb"]
 
 #: Request types an Application Load Balancer writes first on a line.
 ALB_TYPES = frozenset(("http", "https", "h2", "grpcs", "ws", "wss"))
@@ -65,4 +67,23 @@ def line_time(line: str) -> Optional[str]:
         stamp = head[2] if len(head) > 2 else ""
     else:
         stamp = first
-    return iso_time_to_text(stamp) if _is_iso(stamp) else None
+    return aws_log_time_to_text(stamp) if _is_iso(stamp) else None
+
+
+def _recognise(item: Item) -> bool:
+    return item.origin == "line" and looks_like_elb(item.value)  # type: ignore[arg-type]
+
+
+def _time(item: Item) -> Optional[str]:
+    return line_time(item.value) if isinstance(item.value, str) else None
+
+
+LOG_TYPE = LogType(
+    name="elb_access",
+    sourcetype="aws:elb:accesslogs",
+    title="Elastic Load Balancing access logs (ALB, NLB, Classic)",
+    decoder="lines",
+    new_reader=stateless(_time),
+    key_pattern=KEY_PATTERN,
+    recognise=_recognise,
+)

@@ -14,8 +14,9 @@ import re
 from typing import Optional
 
 from ..timestamps import iso8601_to_text
+from . import LogType, stateless
 
-__all__ = ["KEY_PATTERN", "is_finding", "record_time"]
+__all__ = ["LOG_TYPE", "KEY_PATTERN", "is_finding", "record_time"]
 
 KEY_PATTERN = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/GuardDuty/")
 
@@ -34,3 +35,14 @@ def is_finding(value: object) -> bool:
 def record_time(value: object) -> Optional[str]:
     """``updatedAt`` (ISO 8601, milliseconds) as epoch text."""
     return iso8601_to_text(value.get("updatedAt")) if isinstance(value, dict) else None
+
+
+LOG_TYPE = LogType(
+    name="guardduty",
+    sourcetype="aws:cloudwatch:guardduty",
+    title="Amazon GuardDuty findings (exported to S3)",
+    decoder="json",
+    new_reader=stateless(lambda item: record_time(item.value)),
+    key_pattern=KEY_PATTERN,
+    recognise=lambda item: is_finding(item.value),
+)

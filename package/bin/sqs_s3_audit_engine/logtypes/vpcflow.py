@@ -16,9 +16,11 @@ from __future__ import annotations
 import re
 from typing import Optional, Sequence, Tuple
 
-from ._lines import epoch_seconds_text
+from ..decoders import Item
+from ..timestamps import epoch_seconds_text
+from . import NOT_EVENT, LogType
 
-__all__ = ["DEFAULT_FIELDS", "KNOWN_FIELDS", "KEY_PATTERN", "FlowTime", "header_fields", "looks_like_vpcflow"]
+__all__ = ["LOG_TYPE", "DEFAULT_FIELDS", "KNOWN_FIELDS", "KEY_PATTERN", "FlowTime", "header_fields", "looks_like_vpcflow"]
 
 #: The default format (version 2).
 DEFAULT_FIELDS: Tuple[str, ...] = (
@@ -73,3 +75,39 @@ class FlowTime:
         if len(cols) <= self._start:
             return None
         return epoch_seconds_text(cols[self._start])
+
+
+def _recognise(item: Item) -> bool:
+    return item.origin == "line" and looks_like_vpcflow(item.value)  # type: ignore[arg-type]
+
+
+def _new_reader():
+    """Per object: the header line (the first line, or any line that starts with a
+    documented field name and holds only field names) sets the columns, no event."""
+    times = FlowTime()
+    first = [True]
+
+    def read(item: Item) -> object:
+        line = item.value
+        if not isinstance(line, str):
+            return None
+        if first[0] or line[: line.find(" ")] in KNOWN_FIELDS:
+            first[0] = False
+            fields = header_fields(line)
+            if fields:
+                times.set_fields(fields)
+                return NOT_EVENT
+        return times(line)
+
+    return read
+
+
+LOG_TYPE = LogType(
+    name="vpc_flow",
+    sourcetype="aws:cloudwatchlogs:vpcflow",
+    title="VPC flow logs (delivered to S3)",
+    decoder="lines",
+    new_reader=_new_reader,
+    key_pattern=KEY_PATTERN,
+    recognise=_recognise,
+)

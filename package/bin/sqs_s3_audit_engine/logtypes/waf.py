@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from ..decoders import Item
 from ..timestamps import number_to_text
+from . import LogType, stateless
 
-__all__ = ["KEY_PATTERN", "is_waf_record", "record_time"]
+__all__ = ["LOG_TYPE", "KEY_PATTERN", "is_waf_record", "record_time"]
 
 KEY_PATTERN = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/WAFLogs/")
 
@@ -37,3 +39,14 @@ def record_time(value: object) -> Optional[str]:
     if isinstance(stamp, bool) or not isinstance(stamp, int):
         return None
     return number_to_text(stamp)
+
+
+LOG_TYPE = LogType(
+    name="waf",
+    sourcetype="aws:waf",
+    title="AWS WAF logs",
+    decoder="json",
+    new_reader=stateless(lambda item: record_time(item.value)),
+    key_pattern=KEY_PATTERN,
+    recognise=lambda item: is_waf_record(item.value),
+)

@@ -269,6 +269,13 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResul
                                            "this queue")
     if note.kind.endswith(TEST_EVENT):
         return CheckResult(PASS, "object", "the waiting message is an s3:TestEvent (the input deletes it; no data)")
+    if note.unrelated:
+        return CheckResult(WARN, "object", f"the waiting message names no S3 object ({note.unrelated}); the input "
+                                           "deletes such messages: add a subscription filter policy to the queue's "
+                                           "SNS subscription, or send the logs through a topic of their own")
+    if note.records and not note.objects:
+        return CheckResult(PASS, "object", f"the waiting message carries {len(note.records)} AWS Config record(s) "
+                                           "itself (written as aws:config:notification); no object to read")
     wanted = [ref for ref in note.objects if cfg.wants_key(ref.key)]
     if not wanted:
         return CheckResult(PASS, "object", "the waiting message names no object this input reads "

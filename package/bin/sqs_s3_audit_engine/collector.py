@@ -13,6 +13,12 @@ every object written (or filtered,     deleted, after the last event is flushed
 already done, or a digest handled or
 skipped)
 ``s3:TestEvent``                       deleted, no events
+an SNS message that names no S3        deleted, no events: it can never be read;
+object (a topic shared with other      WARNING naming its topic and subject, once
+notifications)                         per topic (:mod:`.notification_records`)
+AWS Config records in the message      written like an object's records
+(item / compliance changes)            (checkpointed by topic and message id),
+                                       then deleted with the message
 only ``ObjectRemoved`` and the like    deleted, no events
 body not understood / SNS signature    left: it comes back after the visibility
 does not verify                        timeout and the queue's redrive policy
@@ -49,6 +55,7 @@ from .errors import AwsCallError, NotificationError, ObjectError, StopRequested
 from .events import ObjectEvents
 from .metrics import Metrics, kv
 from .queue_watch import QueueWatch
+from .notification_records import UnrelatedReporter, write_records
 from .notifications import TEST_EVENT, ObjectRef, parse_notification
 from .retry import Backoff, ErrorReporter
 from .timestamps import epoch_to_text
@@ -111,6 +118,7 @@ class Collector:
         self._object_locks_guard = threading.Lock()
         self._current: Dict[int, ObjectRef] = {}  # thread id -> object being read
         self._errors = ErrorReporter(log)
+        self._unrelated = UnrelatedReporter(log, self.metrics)
         self._keeper: Optional[VisibilityKeeper] = None
         self.watch = QueueWatch(cfg, queue, log, self._errors)
 
@@ -233,8 +241,17 @@ class Collector:
             self.metrics.add("test_events")
             self.log.info(kv(action="test_event", message_id=message_id))
             return DELETE
+        if note.unrelated:
+            self._unrelated.report(note, message_id)
+            return DELETE
         for ignored in note.ignored:
             self.log.debug(kv(action="ignored_record", message_id=message_id, detail=ignored))
+        if note.records:
+            try:
+                write_records(note, message_id, checkpoint=self.checkpoint, delivery=self.delivery,
+                              cfg=self.cfg, metrics=self.metrics, log=self.log)
+            except StopRequested:
+                return RETURN
         failed = False
         for ref in note.objects:
             if self.stop.is_set():

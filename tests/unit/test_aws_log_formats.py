@@ -242,3 +242,29 @@ def test_config_notification_time_prefers_the_items_capture_time():
     assert config_notification.notification_time(history) == f"{utc(2016, 9, 27, 20, 37, 5)}.217000"
     assert not config_notification.is_config_notification({"messageType": "SomethingElse"})
     assert not config.is_configuration_item(sg)
+
+
+# ------------------------------------------------------- the table's key order
+
+from sqs_s3_audit_engine import logtypes  # noqa: E402
+
+
+@pytest.mark.parametrize("key, expected", [
+    ("AWSLogs/123456789012/elasticloadbalancing/us-east-2/2016/05/01/x.log.gz", "elb_access"),
+    ("logs/E2EXAMPLE.2019-12-04-21.a1b2c3d4.gz", "cloudfront_access"),
+    ("AWSLogs/123456789012/vpcflowlogs/us-east-1/2018/06/20/x.log.gz", "vpc_flow"),
+    ("AWSLogs/123456789012/WAFLogs/us-east-1/acl/2020/06/17/01/30/x.log.gz", "waf"),
+    ("AWSLogs/123456789012/GuardDuty/us-east-1/2024/05/30/x.jsonl.gz", "guardduty"),
+    ("AWSLogs/123456789012/Config/us-east-2/2016/9/27/ConfigHistory/x.json.gz", "config"),
+    ("AWSLogs/123456789012/Config/us-west-2/2016/10/6/OversizedChangeNotification/AWS::EC2::Instance/i-1/x.json.gz",
+     "config_notification"),
+    ("AWSLogs/123456789012/Config/ConfigWritabilityCheckFile", "config_check_file"),
+    ("AWSLogs/123456789012/CloudTrail/us-east-1/2024/01/02/x.json.gz", "cloudtrail"),
+])
+def test_the_table_names_each_aws_log_by_its_key(key, expected):
+    assert logtypes.by_key(key).name == expected
+
+
+def test_the_config_check_file_is_no_log_and_not_selectable():
+    check = logtypes.TABLE["config_check_file"]
+    assert check.whole_object and not check.selectable and "config_check_file" not in logtypes.names()

@@ -201,3 +201,19 @@ def test_iru_api_token_actors_are_neither_people_nor_the_platform(ko):
     assert "sqs_s3_audit_iru_user_activity" not in fields["eventtype"]
     assert "sqs_s3_audit_iru_system_activity" not in fields["eventtype"]
     assert fields.get("user_email") is None and fields.get("user_name") is None
+
+
+def test_cloudtrail_records_of_event_version_1_0_get_the_cim_change_fields(ko):
+    # AWS's documented eventVersion 1.0 examples: no eventID, eventType, readOnly or recipientAccountId.
+    name = "123456789012_CloudTrail_us-east-2_20140325T2110Z_v1EXAMPLE0000001.json"
+    with open(os.path.join(SAMPLES, "cloudtrail_v1", name), encoding="utf-8") as f:
+        records = json.load(f)["Records"]
+    got = [ko.search_time("aws:cloudtrail", json.dumps(r, separators=(",", ":"))) for r in records]
+    assert [f["command"] for f in got] == ["StartInstances", "CreateUser", "AddUserToGroup"]
+    assert all(f["user"] == "Alice" and f["status"] == "success" and "change" in f["tag"] for f in got)
+    assert "sqs_s3_audit_cloudtrail_change" in got[0]["eventtype"]
+    assert (got[0]["object"], got[0]["object_category"], got[0]["change_type"]) == ("i-ebeaf9e2", "instance", "EC2")
+    assert (got[1]["action"], got[1]["object"], got[1]["object_category"]) == ("created", "Bob", "user")
+    assert "account" in got[1]["tag"] and "account" in got[2]["tag"]
+    read_only = dict(records[0], eventName="DescribeInstances")
+    assert "change" not in ko.search_time("aws:cloudtrail", json.dumps(read_only))["tag"]

@@ -213,3 +213,28 @@ def test_with_iam_enforced_a_user_without_s3_get_object_fails_the_object_check_w
     assert "AccessDenied" in message and f"s3:GetObject on arn:aws:s3:::{feed.bucket}/*" in message
     assert "kms:Decrypt" in message
     assert vendor.depth(feed.queue_url) == 1  # the message was made visible again, not consumed
+
+
+def test_an_sns_message_naming_no_object_warns_with_its_topic_and_the_fix(vendor, moto_server):
+    feed = vendor.create_feed(name("doc-alarm"), name("doc-alarm"), notify=False, visibility_timeout=300)
+    vendor.send(feed.queue_url, json.dumps({
+        "Type": "Notification", "MessageId": "a1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:ops-alerts",
+        "Subject": "ALARM: disk", "Message": "disk almost full", "Timestamp": "2024-01-01T00:00:00.000Z"}))
+    got = checks(moto_server, feed.queue_url)
+    assert got["object"].status == "WARN"
+    assert "TopicArn=arn:aws:sns:us-east-1:123456789012:ops-alerts" in got["object"].message
+    assert "subscription filter policy" in got["object"].message
+    assert vendor.depth(feed.queue_url) == 1
+
+
+def test_a_config_item_change_waiting_passes_as_a_record_the_message_carries(vendor, moto_server):
+    import os
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "samples", "config",
+                        "sns_item_change_security_group.json")  # the developer guide's documented example
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    doc["Message"] = json.dumps(doc["Message"])
+    feed = vendor.create_feed(name("doc-cfg"), name("doc-cfg"), notify=False, visibility_timeout=300)
+    vendor.send(feed.queue_url, json.dumps(doc))
+    got = checks(moto_server, feed.queue_url)
+    assert got["object"].status == "PASS" and "aws:config:notification" in got["object"].message

@@ -248,11 +248,12 @@ def test_one_queue_carrying_every_aws_log_type_at_once_drains_exactly_once(vendo
     assert not vendor.drain(feed.dlq_url)
 
 
-def test_the_config_writability_check_file_is_skipped_not_written_nor_dead_lettered(vendor, moto_server, tmp_path):
+def test_aws_bucket_test_files_are_skipped_not_written_nor_dead_lettered(vendor, moto_server, tmp_path):
     feed = vendor.create_feed(unique("chk"), unique("chkq"))
     vendor.put_object(feed.bucket, f"AWSLogs/{ACCT}/Config/ConfigWritabilityCheckFile", b"")
+    vendor.put_object(feed.bucket, f"logs/AWSLogs/{ACCT}/ELBAccessLogTestFile", b"Enable AccessLog for ELB: my-lb\n")
     sink = CollectingSink()
     collector = make_collector(moto_server.endpoint, feed.queue_url, str(tmp_path), sink)
     run_until(collector, drained(vendor, feed.queue_url))
     assert sink.events == [] and not vendor.drain(feed.dlq_url)
-    assert any("log_type=config_check_file" in x for x in collector.log_lines)
+    assert sum("log_type=aws_test_file" in x for x in collector.log_lines) == 2

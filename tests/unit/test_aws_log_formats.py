@@ -258,13 +258,14 @@ from sqs_s3_audit_engine import logtypes  # noqa: E402
     ("AWSLogs/123456789012/Config/us-east-2/2016/9/27/ConfigHistory/x.json.gz", "config"),
     ("AWSLogs/123456789012/Config/us-west-2/2016/10/6/OversizedChangeNotification/AWS::EC2::Instance/i-1/x.json.gz",
      "config_notification"),
-    ("AWSLogs/123456789012/Config/ConfigWritabilityCheckFile", "config_check_file"),
+    ("AWSLogs/123456789012/Config/ConfigWritabilityCheckFile", "aws_test_file"),
+    ("prefix/AWSLogs/123456789012/ELBAccessLogTestFile", "aws_test_file"),
     ("AWSLogs/123456789012/CloudTrail/us-east-1/2024/01/02/x.json.gz", "cloudtrail"),
 ])
 def test_the_table_names_each_aws_log_by_its_key(key, expected):
     assert logtypes.by_key(key).name == expected
 
 
-def test_the_config_check_file_is_no_log_and_not_selectable():
-    check = logtypes.TABLE["config_check_file"]
-    assert check.whole_object and not check.selectable and "config_check_file" not in logtypes.names()
+def test_aws_bucket_test_files_are_no_log_and_not_selectable():
+    check = logtypes.TABLE["aws_test_file"]
+    assert check.whole_object and not check.selectable and "aws_test_file" not in logtypes.names()

@@ -107,11 +107,11 @@ class LogType:
 
 def _load() -> Tuple[LogType, ...]:
     from . import (
+        aws_test_file,
         cloudfront,
         cloudtrail,
         cloudtrail_digest,
         config,
-        config_check_file,
         config_notification,
         elb,
         generic_json,
@@ -125,8 +125,8 @@ def _load() -> Tuple[LogType, ...]:
     )
 
     # The detection order: the one place it is written. Specific types first; json and
-    # text last, as they take any record. Key patterns are tried in this order too: the
-    # Config check file and oversized notifications before the rest of Config/.
+    # text last, as they take any record. Key patterns are tried in this order too: AWS's
+    # bucket test files before ELB and Config, oversized notifications before the rest of Config/.
     return (
         cloudtrail_digest.LOG_TYPE,
         cloudtrail.LOG_TYPE,
@@ -135,12 +135,12 @@ def _load() -> Tuple[LogType, ...]:
         s3_access.LOG_TYPE,
         # AWS logs of issue 13: key first (AWSLogs/<acct>/elasticloadbalancing/,
         # vpcflowlogs/, WAFLogs/, Config/, GuardDuty/, CloudFront's file name), content after
+        aws_test_file.LOG_TYPE,
         elb.LOG_TYPE,
         cloudfront.LOG_TYPE,
         vpcflow.LOG_TYPE,
         waf.LOG_TYPE,
         guardduty.LOG_TYPE,
-        config_check_file.LOG_TYPE,
         config_notification.LOG_TYPE,
         config.LOG_TYPE,
         generic_json.LOG_TYPE,

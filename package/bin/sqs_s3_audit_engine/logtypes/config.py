@@ -10,7 +10,7 @@ it streams CloudTrail's ``Records``); the record's time is
 ``configurationItemCaptureTime``.
 
 Config also writes ``AWSLogs/<account>/Config/ConfigWritabilityCheckFile`` when a
-delivery channel is set up: a check file, not a log, never read as events.
+delivery channel is set up: a check file, not a log (:mod:`.aws_test_file`).
 """
 
 from __future__ import annotations

@@ -3,6 +3,12 @@
 Times are kept as text built from integers, never floats, so ``occurred_at``'s
 microseconds and OpenTelemetry's nanoseconds survive exactly (truncated to the
 microsecond Splunk stores).
+
+Every reader returns None, never raises, for what is not a plausible time: NaN,
+infinities and overflowing numbers (Python's ``json`` accepts ``NaN``, ``Infinity``
+and ``1e400``), impossible dates (February 30, month 13, hour 25, year 0) and times
+outside 1970-01-01 .. 9999-12-31 UTC. The caller then falls back to the object's
+LastModified, as for a record without a time.
 """
 
 from __future__ import annotations
@@ -26,6 +32,17 @@ _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
 )
 _MINUTES: dict = {}  # "YYYY-MM-DDTHH:MM" -> epoch of that minute (UTC)
+#: Plausible epochs: 1970-01-01T00:00:00Z up to (not including) year 10000.
+MAX_EPOCH = 253402300800
+
+
+def _timegm(year: int, month: int, day: int, hour: int, minute: int, second: int) -> int:
+    """Epoch of a UTC civil time; ValueError for an impossible one (no roll-over:
+    ``calendar.timegm`` would turn February 30 into March 1)."""
+    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
+            and 0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 60):  # 60: leap second
+        raise ValueError("not a date")
+    return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
 
 
 def _minute_epoch(prefix: str) -> int:
@@ -33,9 +50,7 @@ def _minute_epoch(prefix: str) -> int:
     if value is None:
         if len(_MINUTES) > 8192:
             _MINUTES.clear()
-        value = calendar.timegm(
-            (int(prefix[0:4]), int(prefix[5:7]), int(prefix[8:10]), int(prefix[11:13]), int(prefix[14:16]), 0, 0, 0, 0)
-        )
+        value = _timegm(int(prefix[0:4]), int(prefix[5:7]), int(prefix[8:10]), int(prefix[11:13]), int(prefix[14:16]), 0)
         _MINUTES[prefix] = value
     return value
 
@@ -45,15 +60,18 @@ def _iso_parts(value: str) -> Optional[tuple]:
     # Fast path: CloudTrail's "2023-07-19T21:33:41Z".
     if len(value) == 20 and value[19] == "Z" and value[10] == "T" and value[16] == ":":
         try:
-            return _minute_epoch(value[:16]) + int(value[17:19]), 0
-        except ValueError:
+            seconds = int(value[17:19])
+            if seconds > 60:
+                return None
+            return _plausible(_minute_epoch(value[:16]) + seconds, 0)
+        except ValueError:  # also calendar.monthrange's IllegalMonthError, year 0
             return None
     match = _ISO.match(value.strip())
     if not match:
         return None
     year, month, day, hour, minute, second, frac, tz = match.groups()
     try:
-        seconds = calendar.timegm((int(year), int(month), int(day), int(hour), int(minute), int(second), 0, 0, 0))
+        seconds = _timegm(int(year), int(month), int(day), int(hour), int(minute), int(second))
     except (ValueError, OverflowError):
         return None
     micros = int((frac or "0")[:6].ljust(6, "0"))
@@ -62,7 +80,11 @@ def _iso_parts(value: str) -> Optional[tuple]:
         digits = tz[1:].replace(":", "")
         offset = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) >= 4 else 0)
         seconds -= sign * offset
-    return seconds, micros
+    return _plausible(seconds, micros)
+
+
+def _plausible(seconds: int, micros: int) -> Optional[tuple]:
+    return (seconds, micros) if 0 <= seconds < MAX_EPOCH else None
 
 
 def _text(seconds: int, micros: int) -> str:
@@ -91,9 +113,9 @@ def unix_nano_to_text(value: object) -> Optional[str]:
         return None
     try:
         nanos = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
         return None
-    if nanos <= 0:
+    if nanos <= 0 or nanos >= MAX_EPOCH * 1_000_000_000:
         return None
     return _text(nanos // 1_000_000_000, (nanos % 1_000_000_000) // 1000)
 
@@ -107,18 +129,18 @@ def access_log_time_to_text(value: str) -> Optional[str]:
         day, month, rest = value.split("/", 2)
         year, hour, minute, second_tz = rest.split(":", 3)
         second, tz = second_tz.split(" ", 1)
-        seconds = calendar.timegm((int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), 0, 0, 0))
+        seconds = _timegm(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second))
         tz = tz.strip()
         if tz and tz[0] in "+-" and len(tz) >= 5:
             offset = int(tz[1:3]) * 3600 + int(tz[3:5]) * 60
             seconds -= offset if tz[0] == "+" else -offset
-        return str(seconds)
+        return str(seconds) if 0 <= seconds < MAX_EPOCH else None
     except (ValueError, KeyError, OverflowError):
         return None
 
 
 def epoch_to_text(value: float) -> str:
-    """Epoch seconds (float) -> text with at most microseconds."""
+    """Epoch seconds (float, finite) -> text with at most microseconds."""
     micros_total = int(round(value * 1_000_000))
     return _text(micros_total // 1_000_000, micros_total % 1_000_000)
 
@@ -127,7 +149,7 @@ def number_to_text(value: object) -> Optional[str]:
     """A numeric epoch in seconds, milliseconds, microseconds or nanoseconds -> text."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    if value <= 0:
+    if not value > 0:  # also NaN
         return None
     if isinstance(value, int):
         if value >= 10**17:
@@ -139,6 +161,8 @@ def number_to_text(value: object) -> Optional[str]:
         return str(value)
     if value >= 10**11:
         value = value / 1000.0
+    if not value < MAX_EPOCH:  # also +Infinity (1e400 decodes to it)
+        return None
     return epoch_to_text(value)
 
 

@@ -3,24 +3,76 @@
 Format (Splunk "Modular inputs XML streaming"):
 ``<stream><event stanza="…"><time>…</time><index>…</index><source>…</source>
 <sourcetype>…</sourcetype><host>…</host><data>…</data></event>…</stream>``.
-Constant parts of an event are built once per batch; only ``data`` is escaped per event.
-``data`` must already be XML-safe (``decoders.event_text`` and text lines are).
+
+The one rule for every field written (data, time, source, sourcetype, host, index,
+stanza), whatever it holds: the stream stays well-formed XML 1.0.
+
+- ``&``, ``<``, ``>`` (and ``"`` in the stanza attribute) are escaped, so ``</stream>``
+  in a key or a record is text;
+- CR is written as ``&#13;`` (a raw CR would reach splunkd as LF, and ``source`` would
+  no longer name the object); in the attribute TAB and LF are encoded too;
+- a character XML 1.0 cannot carry (C0 controls other than TAB, LF and CR, such as ESC;
+  a lone surrogate; U+FFFE, U+FFFF) becomes U+FFFD, visibly.
+
+The hot path: constant parts of an event are built once per batch (with the full rule)
+and the batch is one flat join (no per-event string, each record copied once); ``data``
+is checked per event only for ``& < >`` (memchr-fast), and the batch is checked
+once, after UTF-8 encoding, for any byte XML cannot carry (one ``bytes.translate``
+deleting every allowed byte: what is left is the bad bytes, usually nothing); strict
+encoding itself raises on a lone surrogate, and U+FFFE/U+FFFF cannot be in a batch that
+is ASCII or Latin-1 (answered without scanning). Only a batch that fails a check is
+rebuilt event by event with the full rule.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import BinaryIO, List, Tuple
 
 from sqs_s3_audit_engine.delivery.batches import SinkClosed
 
-__all__ = ["XmlEventWriter", "escape"]
+__all__ = ["XmlEventWriter", "escape", "xml_text"]
 
+# What XML 1.0 cannot carry (https://www.w3.org/TR/xml/#charsets), and CR.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NEEDS_CARE = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff&<>]")
+# Every UTF-8 byte an encoded XML text may hold as is: translate() deletes them all.
+_ALLOWED_BYTES = b"\t\n" + bytes(range(0x20, 0x100))
+_TAIL = "</data></event>\n"
+
+
+def _amp_lt_gt(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xml_text(text: str) -> str:
+    """Text for an XML element: escaped, CR as ``&#13;``, what XML cannot carry as U+FFFD."""
+    if not _NEEDS_CARE.search(text):
+        return text
+    text = _amp_lt_gt(text)
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub("\ufffd", text)
+    return text.replace("\r", "&#13;")
+
+
+def _careful(data: str) -> str:
+    """``xml_text`` for a batch that failed the batch check: most of its events are clean,
+    and the encode-and-translate test is cheaper than the regular expression."""
+    try:
+        if not data.encode("utf-8").translate(None, _ALLOWED_BYTES) and "\ufffe" not in data and "\uffff" not in data:
+            return data if "<" not in data and "&" not in data and ">" not in data else _amp_lt_gt(data)
+    except UnicodeEncodeError:
+        pass
+    return xml_text(data)
 
 
 def escape(text: str) -> str:
-    """Escape text for an XML element (and attribute: quotes too)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    """Text for an XML attribute (and element): quotes, TAB, LF and CR as references too."""
+    text = xml_text(text)
+    if '"' in text or "\t" in text or "\n" in text:
+        text = text.replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
+    return text
 
 
 class XmlEventWriter:
@@ -38,8 +90,8 @@ class XmlEventWriter:
         self._closed = False
         self._opened = False
         self._head = f'<event stanza="{escape(stanza)}"><time>'
-        self._index = f"<index>{escape(index)}</index>" if index else ""
-        self._host = f"<host>{escape(host)}</host>" if host else ""
+        self._index = f"<index>{xml_text(index)}</index>" if index else ""
+        self._host = f"<host>{xml_text(host)}</host>" if host else ""
         self.events_written = 0
 
     def open(self) -> None:
@@ -51,21 +103,31 @@ class XmlEventWriter:
 
     def write(self, source: str, sourcetype: str, events: List[Tuple[str, str]]) -> None:
         middle = (
-            f"</time>{self._index}<source>{escape(source)}</source>"
-            f"<sourcetype>{escape(sourcetype)}</sourcetype>{self._host}<data>"
+            f"</time>{self._index}<source>{xml_text(source)}</source>"
+            f"<sourcetype>{xml_text(sourcetype)}</sourcetype>{self._host}<data>"
         )
         head = self._head
-        tail = "</data></event>\n"
+        # One flat join: no per-event string is built, so each record is copied once.
         text = "".join(
             [
-                head + stamp + middle
-                + (data if "<" not in data and "&" not in data and ">" not in data
-                   else data.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-                + tail
+                part
                 for stamp, data in events
+                for part in (
+                    head, stamp, middle,
+                    data if "<" not in data and "&" not in data and ">" not in data else _amp_lt_gt(data),
+                    _TAIL,
+                )
             ]
         )
-        payload = text.encode("utf-8", "replace")
+        try:
+            payload = text.encode("utf-8")  # strict: a lone surrogate raises
+            clean = not payload.translate(None, _ALLOWED_BYTES) and "\ufffe" not in text and "\uffff" not in text
+        except UnicodeEncodeError:
+            clean = False
+        if not clean:
+            payload = "".join(
+                [part for stamp, data in events for part in (head, xml_text(stamp), middle, _careful(data), _TAIL)]
+            ).encode("utf-8")
         with self._lock:
             if self._closed:
                 raise SinkClosed()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sqs_s3_audit_engine.decoders import decode_auto
-from sqs_s3_audit_engine.sourcetypes import time_reader
+from sqs_s3_audit_engine import logtypes
+from sqs_s3_audit_engine.events import ObjectEvents
 from sqs_s3_audit_engine.timestamps import (
     access_log_time_to_text,
     iso8601_to_epoch,
@@ -17,7 +18,7 @@ from sqs_s3_audit_engine.timestamps import (
 
 def read_time(log_type: str, text: str):
     (item,) = list(decode_auto([text], "bkt", "key"))
-    return time_reader(log_type)(item)
+    return logtypes.by_name(log_type).new_reader()(item)
 
 
 # Python's json accepts NaN, Infinity and -Infinity, and 1e400 decodes to infinity.
@@ -72,3 +73,13 @@ def test_access_log_times_on_impossible_days_give_none():
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), 10**40, "inf", "nan", [], {}])
 def test_unix_nano_never_raises(value):
     assert unix_nano_to_text(value) is None
+
+
+def test_a_record_with_a_nan_time_is_written_with_the_objects_time():
+    import io
+
+    body = io.BytesIO(b'{"timestamp": NaN, "n": 1}\n{"timestamp": 1e400, "n": 2}\n{"timestamp": 1689802421, "n": 3}\n')
+    events = ObjectEvents(body, bucket="bkt", key="k.jsonl", fallback_time="1700000000")
+    written = list(events)
+    assert [stamp for stamp, _ in written] == ["1700000000", "1700000000", "1689802421"]
+    assert events.untimed == 2

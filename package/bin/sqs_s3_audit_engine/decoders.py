@@ -46,14 +46,6 @@ STREAM_KEYS = ("Records", "results", "resourceLogs", "configurationItems")
 _STREAM_KEY_AHEAD = re.compile(r'"(Records|results|resourceLogs|configurationItems)"\s*:\s*\[')
 _WS = re.compile(r"[ \t\n\r]*")
 _raw_decode = json.JSONDecoder().raw_decode
-# Characters XML 1.0 forbids. Strictly parsed JSON text never holds the control ones raw
-# (they must be escaped), so only text lines and U+FFFE/U+FFFF need looking at.
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def xml_safe(text: str) -> str:
-    """Replace characters an XML 1.0 stream cannot carry by U+FFFD."""
-    return _INVALID_XML.sub("\ufffd", text) if _INVALID_XML.search(text) else text
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
@@ -80,21 +72,18 @@ Decoded = Union[Item, BadRecord]
 
 
 def event_text(item: Item) -> str:
-    """The event's ``data``: compact JSON that parses back to the record, or the line."""
+    """The event's ``data``: compact JSON that parses back to the record, or the line.
+
+    Characters XML cannot carry are left to the event writer (one rule, one place)."""
     raw = item.raw
     # JSON never holds a raw newline, tab or CR inside a string, so any of them means
     # pretty-printing; '": ' is how every other common writer (Python's default) spaces.
     # A false alarm only costs a re-serialisation, never exactness.
     if raw is not None and "\n" not in raw and '": ' not in raw and "\t" not in raw and "\r" not in raw:
-        text = raw
-    elif item.origin == "line":
-        return item.value  # type: ignore[return-value]  (made XML-safe when read)
-    else:
-        text = _dumps(item.value)
-    # On an ASCII or Latin-1 string these two tests are answered without scanning.
-    if "\ufffe" in text or "\uffff" in text:
-        text = xml_safe(text)
-    return text
+        return raw
+    if item.origin == "line":
+        return item.value  # type: ignore[return-value]
+    return _dumps(item.value)
 
 
 class _NeedMore(Exception):
@@ -103,6 +92,19 @@ class _NeedMore(Exception):
 
 class _Invalid(Exception):
     pass
+
+
+class _TooDeep(Exception):
+    """A value nested deeper than the interpreter's JSON decoder recurses.
+
+    Python's C scanner raises RecursionError at its recursion limit (about 1,000 levels
+    on 3.9-3.11, about 10,000 on 3.13); the error unwinds the scanner cleanly and is
+    caught right where the scanner is called, far from the limit, so the interpreter
+    goes on as before. The cursor still stands at the start of the value.
+    """
+
+
+TOO_DEEP = "nested too deep to decode (Python's JSON decoder stops at its recursion limit)"
 
 
 class _TooLarge(Exception):
@@ -169,6 +171,8 @@ class _Reader:
             buf, pos = self.buf, self.pos
             try:
                 value, end = _raw_decode(buf, pos)
+            except RecursionError:
+                raise _TooDeep(TOO_DEEP) from None
             except json.JSONDecodeError as exc:
                 truncated = exc.msg.startswith("Unterminated string") or exc.pos >= len(buf) - 32
                 if self.eof or not truncated:
@@ -187,6 +191,43 @@ class _Reader:
                 raise _TooLarge(f"record of {end - pos} characters, more than {limit}", consumed=True)
             self.pos = end
             return value, buf[pos:end]
+
+    def skip_value(self) -> None:
+        """Move past the value at the cursor without decoding it (after ``_TooDeep``).
+
+        Brackets are counted and strings stepped over, with no recursion; what is
+        passed is dropped as it goes, so memory stays bounded however long the value.
+
+        Raises:
+            _Invalid: the object ends inside the value.
+        """
+        depth = 0
+        in_string = False
+        while True:
+            buf = self.buf
+            if in_string:
+                end = _STRING_BODY.match(buf, self.pos).end()
+                if end < len(buf) and buf[end] == '"':
+                    self.pos, in_string = end + 1, False
+                    continue
+                self.pos = end  # the string goes on in the next chunk (a trailing backslash is kept)
+                if not self.fill():
+                    raise _Invalid("the object ends inside a string")
+                continue
+            match = _STRUCTURE.search(buf, self.pos)
+            if match is None:
+                self.pos = len(buf)
+                if not self.fill():
+                    raise _Invalid("the object ends inside a record nested too deep to decode")
+                continue
+            self.pos = match.end()
+            char = match.group()
+            if char == '"':
+                in_string = True
+                continue
+            depth += 1 if char in "[{" else -1
+            if depth <= 0:
+                return
 
     def skip_line(self) -> None:
         """Discard through the next newline without keeping what is skipped."""
@@ -231,16 +272,23 @@ def decode_lines(chunks: Iterable[str], bucket: str = "", key: str = "", reader:
             yield BadRecord("record_too_large", str(line))
             continue
         if line.strip():
-            line = xml_safe(line)
             yield Item(line, line, "line")
 
 
-def decode_json(chunks: Iterable[str], bucket: str = "", key: str = "", reader: Optional[_Reader] = None) -> Iterator[Decoded]:
+def decode_json(
+    chunks: Iterable[str], bucket: str = "", key: str = "", reader: Optional[_Reader] = None, *, first: bool = True
+) -> Iterator[Decoded]:
     """Records of a JSON object: see the module docstring for the shapes.
+
+    A record nested too deep to decode is a ``too_deep`` bad record (JSON Lines and
+    concatenated values: skipped to the end of its line; array elements: skipped by
+    counting brackets), unless it is the whole object. ``first`` False: the caller
+    already read a position of this object.
 
     Raises:
         ObjectError: ``invalid_json`` when the structure breaks where no record boundary
-            can be found again (inside a streamed array), ``record_too_large`` likewise.
+            can be found again (inside a streamed array), ``record_too_large`` likewise;
+            ``too_deep`` when the object is one value nested too deep to decode.
     """
     reader = reader or _Reader(chunks)
     try:
@@ -248,9 +296,11 @@ def decode_json(chunks: Iterable[str], bucket: str = "", key: str = "", reader: 
             char = reader.buf[reader.pos]
             if char == "[":
                 reader.pos += 1
+                first = False
                 yield from _array(reader, "", MAX_RECORD_CHARS)
                 continue
             if char == "{" and _STREAM_KEY_AHEAD.search(_first_line(reader.window(2048))):
+                first = False
                 yield from _walk_object(reader)
                 continue
             try:
@@ -264,9 +314,19 @@ def decode_json(chunks: Iterable[str], bucket: str = "", key: str = "", reader: 
                 if not exc.consumed:
                     reader.skip_line()
                 continue
+            except _TooDeep as exc:
+                reader.skip_line()
+                if first and not reader.skip_ws():
+                    raise
+                yield BadRecord("too_deep", str(exc))
+                continue
+            finally:
+                first = False  # whatever the outcome, this was a position of the object
             yield Item(value, raw, "")
     except _Invalid as exc:
         raise ObjectError(bucket, key, "invalid_json", str(exc)) from None
+    except _TooDeep as exc:
+        raise ObjectError(bucket, key, "too_deep", str(exc)) from None
     except _TooLarge as exc:
         raise ObjectError(bucket, key, "record_too_large", str(exc)) from None
 
@@ -296,10 +356,17 @@ def decode_auto(chunks: Iterable[str], bucket: str = "", key: str = "") -> Itera
             yield BadRecord("record_too_large", str(exc))
             if not exc.consumed:
                 reader.skip_line()
-            yield from decode_json((), bucket, key, reader)
+            yield from decode_json((), bucket, key, reader, first=False)
+            return
+        except _TooDeep as exc:  # JSON too: the whole object, or one bad line of JSON Lines
+            reader.skip_line()
+            if not reader.skip_ws():
+                raise ObjectError(bucket, key, "too_deep", str(exc)) from None
+            yield BadRecord("too_deep", str(exc))
+            yield from decode_json((), bucket, key, reader, first=False)
             return
         yield Item(value, raw, "")
-        yield from decode_json((), bucket, key, reader)
+        yield from decode_json((), bucket, key, reader, first=False)
         return
     yield from decode_lines((), bucket, key, reader)
 
@@ -314,6 +381,8 @@ def _first_line(window: str) -> str:
 
 
 _ARRAY_START = re.compile(r'\[\s*[\[{"\]]')
+_STRUCTURE = re.compile(r'[\[\]{}"]')
+_STRING_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)  # a string's text up to its closing quote
 
 
 def _array(reader: _Reader, origin: str, limit: int) -> Iterator[Decoded]:
@@ -327,11 +396,16 @@ def _array(reader: _Reader, origin: str, limit: int) -> Iterator[Decoded]:
         if pos >= len(buf) or buf[pos] in " \t\r\n":
             if not reader.skip_ws():
                 raise _Invalid("the object ends inside an array (file cut short?)")
-        value, raw = reader.value(limit)
-        if otlp:
-            yield from _otlp_records(value)
+        try:
+            value, raw = reader.value(limit)
+        except _TooDeep as exc:  # skipped by counting brackets: the walk resumes after it
+            reader.skip_value()
+            yield BadRecord("too_deep", str(exc))
         else:
-            yield Item(value, raw, origin)
+            if otlp:
+                yield from _otlp_records(value)
+            else:
+                yield Item(value, raw, origin)
         buf, pos = reader.buf, reader.pos
         if pos < len(buf) and buf[pos] == ",":  # compact files: the common case
             reader.pos = pos + 1

@@ -131,9 +131,11 @@ def test_positions_are_identical_on_every_read():
     assert records(text, 3) == records(text, 100)
 
 
-def test_characters_xml_cannot_carry_are_left_to_the_event_writer():
+def test_characters_xml_cannot_carry_are_left_to_the_event_writer_but_json_stays_exact():
     # The XML rule lives in one place, the writer (tests/unit/test_hostile_xml.py).
     [line] = records("bell\x07 and \x00nul\n")
     assert event_text(line) == "bell\x07 and \x00nul"
-    [item] = records('{"a": "\\ufffe"}')
-    assert event_text(item) == '{"a":"\ufffe"}'
+    for text in ('{"a": "\\ufffe\\uffff"}', '{"a":"\ufffe\uffff"}'):
+        [item] = records(text)
+        assert event_text(item) == '{"a":"\\ufffe\\uffff"}'
+        assert json.loads(event_text(item)) == {"a": "\ufffe\uffff"}

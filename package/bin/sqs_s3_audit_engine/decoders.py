@@ -74,16 +74,25 @@ Decoded = Union[Item, BadRecord]
 def event_text(item: Item) -> str:
     """The event's ``data``: compact JSON that parses back to the record, or the line.
 
-    Characters XML cannot carry are left to the event writer (one rule, one place)."""
+    Characters XML cannot carry are the event writer's business (one rule, one place),
+    except the two noncharacters a JSON string can hold, JSON-escaped here so the record
+    parses back exactly."""
     raw = item.raw
     # JSON never holds a raw newline, tab or CR inside a string, so any of them means
     # pretty-printing; '": ' is how every other common writer (Python's default) spaces.
     # A false alarm only costs a re-serialisation, never exactness.
     if raw is not None and "\n" not in raw and '": ' not in raw and "\t" not in raw and "\r" not in raw:
-        return raw
-    if item.origin == "line":
+        text = raw
+    elif item.origin == "line":
         return item.value  # type: ignore[return-value]
-    return _dumps(item.value)
+    else:
+        text = _dumps(item.value)
+    # U+FFFE/U+FFFF can only be inside a JSON string: as JSON escapes the record stays
+    # exact (the writer would have to replace them). Answered without scanning on an
+    # ASCII or Latin-1 string.
+    if "\ufffe" in text or "\uffff" in text:
+        text = text.replace("\ufffe", "\\ufffe").replace("\uffff", "\\uffff")
+    return text
 
 
 class _NeedMore(Exception):

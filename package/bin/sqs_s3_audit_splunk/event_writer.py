@@ -113,7 +113,9 @@ class XmlEventWriter:
                 part
                 for stamp, data in events
                 for part in (
-                    head, stamp, middle,
+                    head,
+                    stamp if "<" not in stamp and "&" not in stamp and ">" not in stamp else _amp_lt_gt(stamp),
+                    middle,
                     data if "<" not in data and "&" not in data and ">" not in data else _amp_lt_gt(data),
                     _TAIL,
                 )

@@ -6,23 +6,48 @@ the same fields.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
 from typing import Dict, Optional
 
-__all__ = ["Metrics", "kv"]
+__all__ = ["Metrics", "kv", "one_line"]
+
+
+# What could end a log line, or forge or hide text where the log is read: C0 controls
+# (CR, LF, TAB, ESC...), DEL, C1 controls (NEL), U+2028/U+2029, bidirectional overrides
+# and isolates, the BOM. Splunk breaks its own log files at [\r\n]+.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_NEEDS_QUOTES = re.compile('[\\s=",\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]')
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(match: "re.Match[str]") -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character of ``_UNSAFE`` written as an escape (``\\n``,
+    ``\\x1b``, ``\\u2028``): it can neither end the line nor act on a terminal."""
+    return _UNSAFE.sub(_escape_char, text) if _UNSAFE.search(text) else text
 
 
 def _quote(value: object) -> str:
     text = str(value)
-    if text == "" or any(c in text for c in ' ="\n\t,'):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    if text == "" or _NEEDS_QUOTES.search(text):
+        return '"' + one_line(text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
     return text
 
 
 def kv(**fields: object) -> str:
-    """``a=1 b="two words"``: fields in the given order, None values left out."""
+    """``a=1 b="two words"``: fields in the given order, None values left out.
+
+    A value with a space, ``=``, ``,``, a quote or a character of ``_UNSAFE`` is quoted,
+    with ``\\`` and ``\"`` inside and the unsafe characters escaped, so every entry is
+    one line whatever a key, a message id or an AWS error message holds.
+    """
     return " ".join(f"{k}={_quote(v)}" for k, v in fields.items() if v is not None)
 
 

@@ -1,20 +1,35 @@
 """The input's own log file, ``$SPLUNK_HOME/var/log/splunk/ta_sqs_s3_audit_<input>.log``.
 
-Every handler carries a filter that replaces registered secrets (secret key, external
-id, session tokens, proxy password) by ``********``: the engine never logs them, the
-filter makes sure nothing it calls does either.
+The file, its rotation (25 MB, 5 kept) and the level come from solnlib's ``log.Logs``,
+as in other UCC add-ons; this module adds the project's two rules to its handler:
+
+- **redaction**: a filter replaces registered secrets (secret key, external id, session
+  tokens, proxy password) by ``********``; the engine never logs them, the filter makes
+  sure nothing it calls does either;
+- **one entry, one line**: the formatter escapes CR, LF and every other control or
+  line-separating character in the finished entry (``metrics.one_line``), tracebacks
+  included (their line ends become ``\\n``), so no key, message or exception text can
+  end an entry early or forge one. Splunk breaks its own log files at ``[\\r\\n]+``
+  (no props of ours can change how ``_internal`` reads them), so a multi-line traceback
+  would be several events, each searchable as if it were an entry; one line is the only
+  form whose reading cannot be fooled.
+
+Third-party libraries' warnings (botocore, urllib3, solnlib) go to stderr, which splunkd
+copies into ``splunkd.log``, through the same two rules.
 """
 
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import re
 import sys
 from typing import Iterable, Optional
 
-__all__ = ["RedactingFilter", "setup_logger", "log_path", "REDACTED"]
+from solnlib import log as solnlib_log
+from sqs_s3_audit_engine.metrics import one_line
+
+__all__ = ["RedactingFilter", "OneLineFormatter", "setup_logger", "log_path", "REDACTED"]
 
 REDACTED = "********"
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -53,31 +68,81 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def log_path(input_name: str) -> str:
+class OneLineFormatter(logging.Formatter):
+    """Formats as usual, then escapes what could break the entry into lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return one_line(super().format(record))
+
+
+_NAMESPACE = "ta_sqs_s3_audit"
+
+
+def _log_dir() -> str:
     home = os.environ.get("SPLUNK_HOME") or os.getcwd()
-    return os.path.join(home, "var", "log", "splunk", f"ta_sqs_s3_audit_{_SAFE.sub('_', input_name)}.log")
+    return os.path.join(home, "var", "log", "splunk")
+
+
+def _file_name(input_name: str) -> str:
+    """What solnlib appends to the namespace: the input name, made safe for a file name."""
+    return _SAFE.sub("_", input_name)
+
+
+def log_path(input_name: str) -> str:
+    return os.path.join(_log_dir(), f"{_NAMESPACE}_{_file_name(input_name)}.log")
 
 
 def setup_logger(input_name: str, level: str = "INFO", redactor: Optional[RedactingFilter] = None) -> logging.Logger:
-    """The input's logger, writing to its own rotating file (stderr when it cannot)."""
-    logger = logging.getLogger(f"ta_sqs_s3_audit.{input_name}")
-    logger.propagate = False
-    logger.setLevel(getattr(logging, str(level).upper(), logging.INFO))
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-        handler.close()
-    path = log_path(input_name)
+    """The input's logger, writing to its own rotating file (stderr when it cannot).
+
+    Called again (once the settings are read), it sets the level and the redactor on
+    the same logger and file.
+    """
+    numeric = getattr(logging, str(level).upper(), None)
+    numeric = numeric if isinstance(numeric, int) else logging.INFO
+    redactor = redactor or RedactingFilter()
+    directory = _log_dir()
+    solnlib_log.Logs.set_context(directory=directory, namespace=_NAMESPACE, log_format=_FORMAT,
+                                 log_level=numeric, max_bytes=25 * 1024 * 1024, backup_count=5)
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=25 * 1024 * 1024, backupCount=5, encoding="utf-8", delay=False
-        )
+        os.makedirs(directory, exist_ok=True)
+        logger = solnlib_log.Logs().get_logger(_file_name(input_name))
     except OSError:
-        handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(_FORMAT))
-    handler.addFilter(redactor or RedactingFilter())
-    logger.addHandler(handler)
-    # Libraries stay quiet: botocore at DEBUG would log request headers.
+        logger = logging.getLogger(f"{_NAMESPACE}.{input_name}")
+        logger.propagate = False
+        if not logger.handlers:
+            logger.addHandler(logging.StreamHandler(sys.stderr))
+    logger.setLevel(numeric)
+    for handler in logger.handlers:
+        _own(handler, redactor)
+    _third_party_to_stderr(redactor)
+    return logger
+
+
+def _own(handler: logging.Handler, redactor: RedactingFilter) -> None:
+    """The project's rules on a handler: UTF-8, one line per entry, redaction."""
+    if isinstance(handler, logging.FileHandler) and (handler.encoding or "").lower() != "utf-8":
+        # solnlib opens the file in the locale's encoding; a key may hold any character.
+        handler.encoding = "utf-8"  # also what a rotation reopens with
+        previous = handler.setStream(open(handler.baseFilename, handler.mode, encoding="utf-8"))
+        if previous is not None:
+            previous.close()
+    handler.setFormatter(OneLineFormatter(_FORMAT))
+    for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+        handler.removeFilter(old)
+    handler.addFilter(redactor)
+
+
+def _third_party_to_stderr(redactor: RedactingFilter) -> None:
+    """Libraries stay quiet (botocore at DEBUG would log request headers); their warnings
+    reach stderr one line each, redacted, instead of through ``logging.lastResort``."""
     for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "solnlib", "splunklib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return logger
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if getattr(h, "_sqs_s3_audit", False)), None)
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        handler._sqs_s3_audit = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    _own(handler, redactor)

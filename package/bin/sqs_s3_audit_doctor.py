@@ -6,7 +6,8 @@
 The splunkd session key comes from ``SPLUNK_SESSION_KEY`` or, when unset, from the first
 line of standard input. The input stanza, its account, role and proxy are read through
 splunkd's REST API exactly as the input reads them. One line per check, starting with
-PASS, WARN or FAIL; exit status 0 when nothing failed, 1 otherwise. No secret is printed.
+PASS, WARN or FAIL (control characters and line breaks in what it reports are escaped);
+exit status 0 when nothing failed, 1 otherwise. No secret is printed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqs_s3_audit_engine.aws import botocore_config  # noqa: E402
 from sqs_s3_audit_engine.checks import FAIL, PASS, WARN, CheckResult, run_checks  # noqa: E402
 from sqs_s3_audit_engine.config import parse_input  # noqa: E402
 from sqs_s3_audit_engine.errors import ConfigError  # noqa: E402
+from sqs_s3_audit_engine.metrics import one_line  # noqa: E402
 from sqs_s3_audit_splunk.logs import RedactingFilter  # noqa: E402
 from sqs_s3_audit_splunk.modinput import load_settings  # noqa: E402
 from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig, SplunkdConfigError  # noqa: E402
@@ -87,7 +89,8 @@ def main(argv=None) -> int:
     except Exception as exc:  # noqa: BLE001 - one FAIL line instead of a traceback
         results = [CheckResult(FAIL, "doctor", f"unexpected {type(exc).__name__}: {exc}")]
     for result in results:
-        print(redactor.redact(result.line()), flush=True)
+        # One printed line per check, whatever a key, an ARN or an AWS message holds.
+        print(one_line(redactor.redact(result.line())), flush=True)
     return 1 if any(r.status == FAIL for r in results) else 0
 
 

@@ -7,12 +7,17 @@ within seconds. Only definitive answers refuse (keys rejected, access denied, no
 queue): when AWS cannot be reached from the search head (no route, a VPC endpoint only the
 forwarder uses), the save goes through with a log line, and the doctor command run on the
 forwarder is the place to check. A queue without a redrive policy is only logged.
+
+Every message and log line is one line (``metrics.one_line``): a queue URL, a role ARN
+or an AWS error text with a control character or a line break cannot break the page's
+message or forge a log entry.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Mapping, Optional
+from functools import wraps
+from typing import Callable, Mapping, Optional, TypeVar
 
 from botocore.config import Config
 
@@ -21,6 +26,7 @@ from sqs_s3_audit_engine import checks
 from sqs_s3_audit_engine.checks import DENIED_CODES, FAIL, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, WARN
 from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, parse_input, parse_proxy, parse_role
 from sqs_s3_audit_engine.errors import ConfigError
+from sqs_s3_audit_engine.metrics import one_line
 
 from .splunkd_config import SplunkdConfig, SplunkdConfigError
 
@@ -33,6 +39,16 @@ DEFINITIVE_CODES = DENIED_CODES | REJECTED_KEY_CODES | MISSING_QUEUE_CODES | {"V
 _QUICK = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=10)
 _ONE_TRY = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=3)
 _OTHER_PARTITIONS = ("cn-north-1", "us-gov-west-1")
+_Check = TypeVar("_Check", bound=Callable[..., Optional[str]])
+
+
+def _one_line(check: _Check) -> _Check:
+    @wraps(check)
+    def checked(*args, **kwargs):
+        message = check(*args, **kwargs)
+        return None if message is None else one_line(message)
+
+    return checked  # type: ignore[return-value]
 
 
 def _proxy(splunkd: Optional[SplunkdConfig]) -> ProxyConfig:
@@ -51,6 +67,7 @@ def _quick_config(proxy: ProxyConfig) -> Config:
         return botocore_config(ProxyConfig()).merge(_QUICK)
 
 
+@_one_line
 def check_account(fields: Mapping[str, str], splunkd: Optional[SplunkdConfig] = None,
                   sts_endpoint_url: str = "", name: str = "account") -> Optional[str]:
     """Keys accepted by ``sts:GetCallerIdentity``; both empty (default chain) is allowed."""
@@ -75,10 +92,11 @@ def check_account(fields: Mapping[str, str], splunkd: Optional[SplunkdConfig] = 
         return (f"AWS rejected these keys ({result.code}): enter the current access key ID and secret access "
                 "key of the IAM user (IAM console > Users > Security credentials).")
     if result.status == FAIL:
-        log.warning("account %s not checked: AWS STS not reachable from here (%s)", name, result.code)
+        log.warning("account %s not checked: AWS STS not reachable from here (%s)", one_line(name), one_line(result.code))
     return None
 
 
+@_one_line
 def check_role(fields: Mapping[str, str]) -> Optional[str]:
     """The role ARN and session duration are well formed (a role stanza names no account to assume it with)."""
     try:
@@ -88,6 +106,7 @@ def check_role(fields: Mapping[str, str]) -> Optional[str]:
     return None
 
 
+@_one_line
 def check_input(name: str, params: Mapping[str, str], splunkd: SplunkdConfig) -> Optional[str]:
     """Parameters valid, account and role exist, role assumable with the account, queue readable."""
     try:
@@ -114,12 +133,12 @@ def check_input(name: str, params: Mapping[str, str], splunkd: SplunkdConfig) ->
     if results[0].status == FAIL:
         return _refusal(results[0], "sqs_queue_url")
     for warning in (r for r in results if r.status == WARN):
-        log.warning("input %s saved with a warning: %s", cfg.name, warning.line())
+        log.warning("input %s saved with a warning: %s", one_line(cfg.name), one_line(warning.line()))
     return None
 
 
 def _refusal(result, parameter: str) -> Optional[str]:
     if result.code in DEFINITIVE_CODES:
         return f"{parameter}: {result.message}"
-    log.warning("input check could not reach AWS (%s); saving anyway: %s", result.code, result.line())
+    log.warning("input check could not reach AWS (%s); saving anyway: %s", one_line(result.code), one_line(result.line()))
     return None

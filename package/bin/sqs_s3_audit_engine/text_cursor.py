@@ -1,0 +1,186 @@
+"""A cursor over decompressed text chunks with just enough look-ahead to parse one JSON
+value or one line at a time, in bounded memory (used by :mod:`.decoders`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterable
+
+__all__ = ["Cursor", "Invalid", "TooDeep", "TooLarge", "TOO_DEEP"]
+
+_raw_decode = json.JSONDecoder().raw_decode
+_WS = re.compile(r"[ \t\n\r]*")
+_STRUCTURE = re.compile(r'[\[\]{}"]')
+_STRING_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)  # a string's text up to its closing quote
+
+
+class Invalid(Exception):
+    pass
+
+
+class TooDeep(Exception):
+    """A value nested deeper than the interpreter's JSON decoder recurses.
+
+    Python's C scanner raises RecursionError at its recursion limit (about 1,000 levels
+    on 3.9-3.11, about 10,000 on 3.13); the error unwinds the scanner cleanly and is
+    caught right where the scanner is called, far from the limit, so the interpreter
+    goes on as before. The cursor still stands at the start of the value.
+    """
+
+
+TOO_DEEP = "nested too deep to decode (Python's JSON decoder stops at its recursion limit)"
+
+
+class TooLarge(Exception):
+    """``consumed`` is True when the cursor already stands after the record."""
+
+    def __init__(self, message: str, consumed: bool = False):
+        super().__init__(message)
+        self.consumed = consumed
+
+
+class Cursor:
+    """A cursor over text chunks with just enough look-ahead to parse one value."""
+
+    __slots__ = ("_chunks", "buf", "pos", "eof")
+
+    def __init__(self, chunks: Iterable[str]):
+        self._chunks = iter(chunks)
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+
+    def fill(self) -> bool:
+        if self.eof:
+            return False
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            self.eof = True
+            return False
+        if self.pos:
+            self.buf = self.buf[self.pos:] + chunk
+            self.pos = 0
+        else:
+            self.buf += chunk
+        return True
+
+    def skip_ws(self) -> bool:
+        """Move past whitespace; False when nothing but whitespace is left."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                return True
+            if not self.fill():
+                return False
+
+    def peek(self) -> str:
+        return self.buf[self.pos] if self.skip_ws() else ""
+
+    def take(self, expected: str) -> str:
+        char = self.peek()
+        if not char or char not in expected:
+            found = repr(char) if char else "end of file"
+            raise Invalid(f"expected one of {expected!r} but found {found}")
+        self.pos += 1
+        return char
+
+    def window(self, size: int) -> str:
+        while len(self.buf) - self.pos < size and self.fill():
+            pass
+        return self.buf[self.pos:self.pos + size]
+
+    def value(self, limit: int):
+        """Parse the JSON value at the cursor: (value, exact source text)."""
+        while True:
+            buf, pos = self.buf, self.pos
+            try:
+                value, end = _raw_decode(buf, pos)
+            except RecursionError:
+                raise TooDeep(TOO_DEEP) from None
+            except json.JSONDecodeError as exc:
+                truncated = exc.msg.startswith("Unterminated string") or exc.pos >= len(buf) - 32
+                if self.eof or not truncated:
+                    raise Invalid(f"{exc.msg} at character {exc.pos - pos} of the record") from None
+                if len(buf) - pos > limit:
+                    raise TooLarge(f"record longer than {limit} characters") from None
+                if not self.fill():
+                    raise Invalid(f"{exc.msg} (the object ends inside a record)") from None
+                continue
+            if end >= len(buf) and not self.eof and not isinstance(value, (dict, list, str)):
+                # A number or literal at the very end of the buffer may continue.
+                if self.fill():
+                    continue
+            if end - pos > limit:
+                self.pos = end
+                raise TooLarge(f"record of {end - pos} characters, more than {limit}", consumed=True)
+            self.pos = end
+            return value, buf[pos:end]
+
+    def skip_value(self) -> None:
+        """Move past the value at the cursor without decoding it (after ``TooDeep``).
+
+        Brackets are counted and strings stepped over, with no recursion; what is
+        passed is dropped as it goes, so memory stays bounded however long the value.
+
+        Raises:
+            Invalid: the object ends inside the value.
+        """
+        depth = 0
+        in_string = False
+        while True:
+            buf = self.buf
+            if in_string:
+                end = _STRING_BODY.match(buf, self.pos).end()
+                if end < len(buf) and buf[end] == '"':
+                    self.pos, in_string = end + 1, False
+                    continue
+                self.pos = end  # the string goes on in the next chunk (a trailing backslash is kept)
+                if not self.fill():
+                    raise Invalid("the object ends inside a string")
+                continue
+            match = _STRUCTURE.search(buf, self.pos)
+            if match is None:
+                self.pos = len(buf)
+                if not self.fill():
+                    raise Invalid("the object ends inside a record nested too deep to decode")
+                continue
+            self.pos = match.end()
+            char = match.group()
+            if char == '"':
+                in_string = True
+                continue
+            depth += 1 if char in "[{" else -1
+            if depth <= 0:
+                return
+
+    def skip_line(self) -> None:
+        """Discard through the next newline without keeping what is skipped."""
+        while True:
+            nl = self.buf.find("\n", self.pos)
+            if nl >= 0:
+                self.pos = nl + 1
+                return
+            self.pos = len(self.buf)
+            if not self.fill():
+                return
+
+    def line(self, limit: int):
+        """The next line without its end, a TooLarge marker, or None at EOF."""
+        while True:
+            nl = self.buf.find("\n", self.pos)
+            if nl >= 0:
+                text = self.buf[self.pos:nl]
+                self.pos = nl + 1
+                if len(text) > limit:
+                    return TooLarge(f"line longer than {limit} characters")
+                return text[:-1] if text.endswith("\r") else text
+            if len(self.buf) - self.pos > limit:
+                self.skip_line()
+                return TooLarge(f"line longer than {limit} characters")
+            if not self.fill():
+                if self.pos >= len(self.buf):
+                    return None
+                text = self.buf[self.pos:]
+                self.pos = len(self.buf)
+                return text[:-1] if text.endswith("\r") else text

@@ -96,3 +96,21 @@ def test_the_interpreter_is_fine_after_a_too_deep_record():
     moderate = '{"a":' * 400 + "1" + "}" * 400  # deep-ish JSON within the limit still decodes
     [item] = list(decode_auto([moderate + "\n"]))
     assert isinstance(item, Item) and item.value == json.loads(moderate)
+
+
+def test_skipping_a_deep_element_is_quick_even_millions_deep():
+    import time
+
+    levels = 3_000_000  # 6 MB of brackets, under the 8 MiB record limit
+    text = '{"Records":[{"eventID":"a"},' + "[" * levels + "]" * levels + ',{"eventID":"b"}]}'
+    began = time.monotonic()
+    got = read(text, 65536)
+    assert time.monotonic() - began < 5
+    assert got[0] == {"eventID": "a"} and got[1].reason == "too_deep" and got[2] == {"eventID": "b"}
+
+
+def test_a_deep_element_over_the_record_limit_is_an_object_error():
+    levels = 5_000_000  # 10 MB: more than MAX_RECORD_CHARS
+    with pytest.raises(ObjectError) as caught:
+        read('{"Records":[{"eventID":"a"},' + "[" * levels + "]" * levels + "]}", 65536)
+    assert caught.value.reason == "record_too_large"

@@ -233,7 +233,7 @@ def _array(reader: _Reader, origin: str, limit: int) -> Iterator[Decoded]:
         try:
             value, raw = reader.value(limit)
         except _TooDeep as exc:  # skipped by counting brackets: the walk resumes after it
-            reader.skip_value()
+            reader.skip_value(limit)
             yield BadRecord("too_deep", str(exc))
         else:
             if otlp:

@@ -11,7 +11,7 @@ __all__ = ["Cursor", "Invalid", "TooDeep", "TooLarge", "TOO_DEEP"]
 
 _raw_decode = json.JSONDecoder().raw_decode
 _WS = re.compile(r"[ \t\n\r]*")
-_STRUCTURE = re.compile(r'[\[\]{}"]')
+_STRUCTURE = re.compile(r'[\[{]+|[\]}]+|"')
 _STRING_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)  # a string's text up to its closing quote
 
 
@@ -117,42 +117,49 @@ class Cursor:
             self.pos = end
             return value, buf[pos:end]
 
-    def skip_value(self) -> None:
+    def skip_value(self, limit: int) -> None:
         """Move past the value at the cursor without decoding it (after ``TooDeep``).
 
-        Brackets are counted and strings stepped over, with no recursion; what is
-        passed is dropped as it goes, so memory stays bounded however long the value.
+        Runs of brackets are counted and strings stepped over, with no recursion; what is
+        passed is dropped as it goes, so memory stays bounded.
 
         Raises:
             Invalid: the object ends inside the value.
+            TooLarge: the value is longer than ``limit`` characters (the cursor is inside it).
         """
         depth = 0
         in_string = False
+        origin = self.pos  # where the value started, in the current buffer's indices
         while True:
             buf = self.buf
+            if self.pos - origin > limit:
+                raise TooLarge(f"record longer than {limit} characters")
             if in_string:
                 end = _STRING_BODY.match(buf, self.pos).end()
                 if end < len(buf) and buf[end] == '"':
                     self.pos, in_string = end + 1, False
                     continue
                 self.pos = end  # the string goes on in the next chunk (a trailing backslash is kept)
-                if not self.fill():
-                    raise Invalid("the object ends inside a string")
-                continue
-            match = _STRUCTURE.search(buf, self.pos)
-            if match is None:
+            else:
+                match = _STRUCTURE.search(buf, self.pos)
+                if match is not None:
+                    run = match.group()
+                    if run == '"':
+                        in_string = True
+                    elif run[0] in "[{":
+                        depth += len(run)
+                    elif len(run) >= depth:  # the value closes inside this run
+                        self.pos = match.start() + depth
+                        return
+                    else:
+                        depth -= len(run)
+                    self.pos = match.end()
+                    continue
                 self.pos = len(buf)
-                if not self.fill():
-                    raise Invalid("the object ends inside a record nested too deep to decode")
-                continue
-            self.pos = match.end()
-            char = match.group()
-            if char == '"':
-                in_string = True
-                continue
-            depth += 1 if char in "[{" else -1
-            if depth <= 0:
-                return
+            origin -= self.pos  # fill() drops what lies before the cursor
+            if not self.fill():
+                raise Invalid("the object ends inside a string" if in_string
+                              else "the object ends inside a record nested too deep to decode")
 
     def skip_line(self) -> None:
         """Discard through the next newline without keeping what is skipped."""

@@ -15,8 +15,8 @@ stanza), whatever it holds: the stream stays well-formed XML 1.0.
   a lone surrogate; U+FFFE, U+FFFF) becomes U+FFFD, visibly.
 
 The hot path: constant parts of an event are built once per batch (with the full rule)
-and the batch is one flat join (no per-event string, each record copied once); ``data``
-is checked per event only for ``& < >`` (memchr-fast), and the batch is checked
+and the batch is one flat join (no per-event string, each record copied once); ``time``
+and ``data`` are checked per event only for ``& < >`` (memchr-fast), and the batch is checked
 once, after UTF-8 encoding, for any byte XML cannot carry (one ``bytes.translate``
 deleting every allowed byte: what is left is the bad bytes, usually nothing); strict
 encoding itself raises on a lone surrogate, and U+FFFE/U+FFFF cannot be in a batch that
@@ -34,7 +34,8 @@ from sqs_s3_audit_engine.delivery.batches import SinkClosed
 
 __all__ = ["XmlEventWriter", "escape", "xml_text"]
 
-# What XML 1.0 cannot carry (https://www.w3.org/TR/xml/#charsets), and CR.
+# What XML 1.0 cannot carry (https://www.w3.org/TR/xml/#charsets); with CR and & < >,
+# what an element's text needs care for.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NEEDS_CARE = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff&<>]")
 # Every UTF-8 byte an encoded XML text may hold as is: translate() deletes them all.

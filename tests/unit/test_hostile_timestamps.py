@@ -9,6 +9,8 @@ from sqs_s3_audit_engine import logtypes
 from sqs_s3_audit_engine.events import ObjectEvents
 from sqs_s3_audit_engine.timestamps import (
     access_log_time_to_text,
+    aws_log_time_to_text,
+    epoch_seconds_text,
     iso8601_to_epoch,
     iso8601_to_text,
     number_to_text,
@@ -83,3 +85,19 @@ def test_a_record_with_a_nan_time_is_written_with_the_objects_time():
     written = list(events)
     assert [stamp for stamp, _ in written] == ["1700000000", "1700000000", "1689802421"]
     assert events.untimed == 2
+
+
+@pytest.mark.parametrize("value", ["2024-02-30T22:23:00.186641Z", "2018-13-02T22:23:00", "2018-07-02T22:23:99",
+                                   "0000-07-02T22:23:00", "2018-07-02T22:23:00.-12345Z", "2018-07-02T25:23:00"])
+def test_aws_text_log_times_that_cannot_be_give_none(value):
+    assert aws_log_time_to_text(value) is None
+
+
+def test_aws_text_log_times_still_read():
+    assert aws_log_time_to_text("2018-07-02T22:23:00.186641Z") == "1530570180.186641"
+    assert aws_log_time_to_text("2018-12-20T02:59:40") == "1545274780"
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "253402300800", "0"])
+def test_vpc_flow_start_times_no_epoch_can_hold_give_none(value):
+    assert epoch_seconds_text(value) is None

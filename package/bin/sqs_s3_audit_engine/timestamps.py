@@ -60,10 +60,7 @@ def _iso_parts(value: str) -> Optional[tuple]:
     # Fast path: CloudTrail's "2023-07-19T21:33:41Z".
     if len(value) == 20 and value[19] == "Z" and value[10] == "T" and value[16] == ":":
         try:
-            seconds = int(value[17:19])
-            if seconds > 60:
-                return None
-            return _plausible(_minute_epoch(value[:16]) + seconds, 0)
+            return _plausible(_minute_epoch(value[:16]) + _second(value[17:19]), 0)
         except ValueError:  # also calendar.monthrange's IllegalMonthError, year 0
             return None
     match = _ISO.match(value.strip())
@@ -81,6 +78,13 @@ def _iso_parts(value: str) -> Optional[tuple]:
         offset = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) >= 4 else 0)
         seconds -= sign * offset
     return _plausible(seconds, micros)
+
+
+def _second(text: str) -> int:
+    """Seconds of a minute, 60 for a leap second; ValueError otherwise."""
+    if not text.isdigit() or int(text) > 60:
+        raise ValueError("not a second")
+    return int(text)
 
 
 def _plausible(seconds: int, micros: int) -> Optional[tuple]:
@@ -175,16 +179,17 @@ def aws_log_time_to_text(value: str) -> Optional[str]:
     n = len(value)
     if n >= 19 and value[10] == "T" and value[13] == ":" and value[16] == ":":
         try:
-            if n == 27 and value[19] == "." and value[26] == "Z":
-                seconds = _minute_epoch(value[:16]) + int(value[17:19])
-                return _text(seconds, int(value[20:26]))
+            if n == 27 and value[19] == "." and value[26] == "Z" and value[20:26].isdigit():
+                parts = _plausible(_minute_epoch(value[:16]) + _second(value[17:19]), int(value[20:26]))
+                return _text(*parts) if parts else None
             if n == 19:
-                return str(_minute_epoch(value[:16]) + int(value[17:19]))
-        except ValueError:
+                parts = _plausible(_minute_epoch(value[:16]) + _second(value[17:19]), 0)
+                return _text(*parts) if parts else None
+        except ValueError:  # also an impossible date (see _timegm)
             return None
     return iso8601_to_text(value)
 
 
 def epoch_seconds_text(value: str) -> Optional[str]:
     """A whole number of epoch seconds as text logs write it (VPC flow ``start``), or None."""
-    return value if value.isdigit() and value.strip("0") else None
+    return value if value.isdigit() and value.strip("0") and int(value) < MAX_EPOCH else None

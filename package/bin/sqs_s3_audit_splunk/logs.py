@@ -75,6 +75,18 @@ class OneLineFormatter(logging.Formatter):
         return one_line(super().format(record))
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record comes (as ``logging.lastResort``)."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 _NAMESPACE = "ta_sqs_s3_audit"
 
 
@@ -111,7 +123,7 @@ def setup_logger(input_name: str, level: str = "INFO", redactor: Optional[Redact
         logger = logging.getLogger(f"{_NAMESPACE}.{input_name}")
         logger.propagate = False
         if not logger.handlers:
-            logger.addHandler(logging.StreamHandler(sys.stderr))
+            logger.addHandler(_Stderr())
     logger.setLevel(numeric)
     for handler in logger.handlers:
         _own(handler, redactor)
@@ -141,7 +153,7 @@ def _third_party_to_stderr(redactor: RedactingFilter) -> None:
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "_sqs_s3_audit", False)), None)
     if handler is None:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.setLevel(logging.WARNING)
         handler._sqs_s3_audit = True  # type: ignore[attr-defined]
         root.addHandler(handler)

@@ -1,0 +1,258 @@
+"""CloudTrail digest validation: signature, chain and completeness, with real boto3 calls to
+the ListPublicKeys stand-in and digests signed in the test."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from cloudtrail_standin import CloudTrailStandin
+from digest_factory import Trail
+from sqs_s3_audit_engine.integrity import MemoryState, PublicKeys, DigestValidator, record_log_hash, parse_key
+from sqs_s3_audit_engine.integrity.digest import DigestError, parse_digest, signing_string
+
+
+@pytest.fixture(scope="module")
+def standin():
+    server = CloudTrailStandin().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _reset(standin, monkeypatch):
+    standin.deny = False
+    standin.calls.clear()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1_000_000.0
+
+    def __call__(self):
+        return self.now
+
+
+def make(standin, *, grace=60.0, shared=True, exists=None, state=None, clock=None):
+    clock = clock or Clock()
+    keys = PublicKeys(client_for=lambda region: boto3.client("cloudtrail", region_name=region,
+                                                             endpoint_url=standin.endpoint), clock=clock)
+    validator = DigestValidator(state=state or MemoryState(), public_keys=keys, grace=grace, shared=shared,
+                                exists=exists, owner="test", clock=clock)
+    return validator, clock
+
+
+def read(validator, digest):
+    return validator.accept(bucket=digest.bucket, key=digest.key, raw=digest.raw, metadata=digest.metadata)
+
+
+def ingest(validator, *files):
+    for f in files:
+        record_log_hash(validator.state, f.bucket, f.key, f.sha256)
+
+
+def event_of(result):
+    assert result is not None, "the digest was left pending"
+    return json.loads(result[1])
+
+
+def test_all_files_present_and_intact_pass_with_a_valid_signature_and_a_first_then_linked_chain(standin):
+    validator, _ = make(standin)
+    trail = Trail(standin, "ct-bucket")
+    files = [trail.log_file(), trail.log_file()]
+    ingest(validator, *files)
+    first_digest = trail.digest(files)
+    first = event_of(read(validator, first_digest))
+    assert first["signature"] == "valid" and first["chain"] == "first" and first["result"] == "pass"
+    assert first["files_listed"] == first["files_verified"] == 2 and first["missing"] == first["modified"] == []
+    assert (first["account"], first["region"], first["trail"]) == ("111122223333", "us-east-2", "your-trail-name")
+    more = [trail.log_file()]
+    ingest(validator, *more)
+    second = event_of(read(validator, trail.digest(more)))
+    assert second["chain"] == "ok" and second["signature"] == "valid" and second["result"] == "pass"
+    assert second["previous_digest"] == first_digest.source
+    assert standin.calls == ["us-east-2"], "the region's keys are fetched once and cached"
+
+
+def test_a_file_altered_after_delivery_is_reported_modified(standin):
+    validator, _ = make(standin)
+    trail = Trail(standin, "ct-bucket")
+    good, altered = trail.log_file(), trail.log_file()
+    ingest(validator, good)
+    record_log_hash(validator.state, altered.bucket, altered.key, "0" * 64)  # what was read differs
+    event = event_of(read(validator, trail.digest([good, altered])))
+    assert event["modified"] == [f"s3://ct-bucket/{altered.key}"] and event["files_verified"] == 1
+    assert event["result"] == "fail"
+
+
+def test_a_file_never_announced_is_missing_after_the_grace_period(standin):
+    validator, clock = make(standin, grace=60)
+    trail = Trail(standin, "ct-bucket")
+    seen, never = trail.log_file(), trail.log_file()
+    ingest(validator, seen)
+    assert read(validator, trail.digest([seen, never])) is None
+    assert validator.due() == [], "still inside the grace period"
+    clock.now += 61
+    [(source, _, text)] = validator.due()
+    event = json.loads(text)
+    assert event["missing"] == [f"s3://ct-bucket/{never.key}"] and event["result"] == "fail"
+    assert event["waited_seconds"] == 61
+    validator.done(source)
+    assert validator.pending_count() == 0 and validator.due() == []
+
+
+def test_with_a_local_checkpoint_an_unseen_file_still_in_the_bucket_is_not_known_here(standin):
+    present = {}
+    validator, clock = make(standin, grace=0, shared=False, exists=lambda b, k: present.get(k))
+    trail = Trail(standin, "ct-bucket")
+    elsewhere, deleted = trail.log_file(), trail.log_file()
+    present[elsewhere.key], present[deleted.key] = True, False
+    event = event_of(read(validator, trail.digest([elsewhere, deleted])))
+    assert event["not_known_here"] == [f"s3://ct-bucket/{elsewhere.key}"]
+    assert event["missing"] == [f"s3://ct-bucket/{deleted.key}"], "gone from the bucket: missing whoever reads the queue"
+
+
+def test_a_digest_arriving_before_its_log_files_waits_then_resolves_and_survives_a_restart(standin):
+    state = MemoryState()
+    validator, clock = make(standin, grace=900, state=state)
+    trail = Trail(standin, "ct-bucket")
+    files = [trail.log_file(), trail.log_file()]
+    digest = trail.digest(files)
+    assert read(validator, digest) is None
+    ingest(validator, files[0])
+    assert validator.due() == [], "one file is still to come"
+    restarted, _ = make(standin, grace=900, state=state, clock=clock)  # a restart: same checkpoint
+    assert restarted.pending_count() == 1
+    ingest(restarted, files[1])
+    clock.now += 5
+    [(source, when, text)] = restarted.due()
+    event = json.loads(text)
+    assert source == digest.source and event["files_verified"] == 2 and event["missing"] == [] and event["result"] == "pass"
+    assert when == 1741104000.0  # digestEndTime 2025-03-04T16:00:00Z
+
+
+def test_a_forged_signature_is_invalid(standin):
+    validator, _ = make(standin)
+    trail = Trail(standin, "ct-bucket")
+    f = trail.log_file()
+    ingest(validator, f)
+    event = event_of(read(validator, trail.digest([f], forge=True)))
+    assert event["signature"] == "invalid" and "does not match" in event["signature_reason"] and event["result"] == "fail"
+
+
+def test_a_digest_whose_content_was_changed_fails_its_signature(standin):
+    validator, _ = make(standin)
+    trail = Trail(standin, "ct-bucket")
+    f = trail.log_file()
+    ingest(validator, f)
+    digest = trail.digest([f])
+    tampered = digest.raw.replace(b'"logFiles":[{', b'"logFiles":[{"x":1,')
+    event = event_of(validator.accept(bucket=digest.bucket, key=digest.key, raw=tampered, metadata=digest.metadata))
+    assert event["signature"] == "invalid"
+
+
+def test_a_digest_moved_from_its_original_location_is_invalid(standin):
+    validator, _ = make(standin)
+    trail = Trail(standin, "ct-bucket")
+    digest = trail.digest([])
+    event = event_of(validator.accept(bucket="other-bucket", key=digest.key, raw=digest.raw, metadata=digest.metadata))
+    assert event["signature"] == "invalid" and "original location" in event["signature_reason"]
+
+
+def test_a_broken_chain_a_gap_and_a_restart_of_logging_are_told_apart(standin):
+    validator, _ = make(standin)
+    trail = Trail(standin, "ct-bucket")
+    first = trail.digest([])
+    assert event_of(read(validator, first))["chain"] == "first"
+    second = trail.digest([])
+    fields = json.loads(second.raw)
+    fields["previousDigestHashValue"] = "f" * 64  # says the previous digest had other content
+    broken = event_of(validator.accept(bucket=second.bucket, key=second.key,
+                                       raw=json.dumps(fields).encode(), metadata=second.metadata))
+    assert broken["chain"] == "broken" and "previousDigestHashValue" in broken["chain_reason"]
+    trail.digest([])  # never read here
+    after_gap = event_of(read(validator, trail.digest([])))
+    assert after_gap["chain"] == "gap" and "was not seen" in after_gap["chain_reason"] and after_gap["result"] == "warn"
+    restarted = event_of(read(validator, trail.digest([], link=False)))
+    assert restarted["chain"] == "gap" and "restarted" in restarted["chain_reason"]
+
+
+def test_a_redelivered_digest_gets_the_same_chain_verdict(standin):
+    validator, _ = make(standin)
+    trail = Trail(standin, "ct-bucket")
+    digest = trail.digest([])
+    assert event_of(read(validator, digest))["chain"] == "first"
+    assert event_of(read(validator, digest))["chain"] == "first"
+
+
+def test_digests_of_several_accounts_and_regions_of_an_organisation_trail_chain_separately(standin):
+    validator, _ = make(standin)
+    trails = [Trail(standin, "org-bucket", account=account, region=region, name="org-trail", org="o-exampleorgid")
+              for account in ("111122223333", "444455556666") for region in ("us-east-1", "eu-west-1")]
+    for trail in trails:
+        f = trail.log_file()
+        ingest(validator, f)
+        event = event_of(read(validator, trail.digest([f])))
+        assert (event["signature"], event["chain"], event["organization"]) == ("valid", "first", "o-exampleorgid")
+        assert (event["account"], event["region"]) == (trail.account, trail.region)
+    for trail in trails:
+        event = event_of(read(validator, trail.digest([])))
+        assert event["chain"] == "ok"
+    assert sorted(set(standin.calls)) == ["eu-west-1", "us-east-1"], "keys looked up in each digest's region"
+
+
+def test_list_public_keys_denied_leaves_the_signature_unchecked_and_names_the_permission(standin):
+    standin.deny = True
+    validator, _ = make(standin)
+    trail = Trail(standin, "ct-bucket")
+    f = trail.log_file()
+    ingest(validator, f)
+    event = event_of(read(validator, trail.digest([f])))
+    assert event["signature"] == "not_checked" and event["missing_permission"] == "cloudtrail:ListPublicKeys"
+    assert "cloudtrail:ListPublicKeys" in event["signature_reason"]
+    assert event["files_verified"] == 1 and event["result"] == "warn", "hashes are still checked"
+    read(validator, trail.digest([]))
+    assert len(standin.calls) == 1, "a denied region is not asked again for every digest"
+
+
+def test_an_unknown_fingerprint_is_invalid_and_asked_for_once(standin):
+    validator, _ = make(standin)
+    trail = Trail(standin, "ct-bucket", region="ap-south-1")
+    digest = trail.digest([])
+    fields = json.loads(digest.raw)
+    fields["digestPublicKeyFingerprint"] = "00" * 16
+    raw = json.dumps(fields).encode()
+    for _ in range(3):
+        event = event_of(validator.accept(bucket=digest.bucket, key=digest.key, raw=raw, metadata=digest.metadata))
+        assert event["signature"] == "invalid" and "no public key with fingerprint" in event["signature_reason"]
+    assert standin.calls == ["ap-south-1"]
+
+
+def test_the_signing_string_is_the_documented_one(standin):
+    trail = Trail(standin, "b")
+    digest = parse_digest(trail.digest([]).raw)
+    lines = signing_string(digest).decode().split("\n")
+    assert lines[0] == "2025-03-04T16:00:00Z" and lines[1].startswith("b/AWSLogs/111122223333/CloudTrail-Digest/")
+    assert lines[2] == digest.sha256 and lines[3] == "null"
+
+
+def test_digest_keys_are_parsed_with_prefix_organisation_and_backfill():
+    key = parse_key("logs/AWSLogs/o-aa4bbcc1dd/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/"
+                    "111122223333_CloudTrail-Digest_us-east-2_my_trail_us-east-1_20150817T150131Z_backfill.json.gz")
+    assert (key.account, key.region, key.trail, key.home_region, key.organization, key.backfill) == (
+        "111122223333", "us-east-2", "my_trail", "us-east-1", "o-aa4bbcc1dd", True)
+    assert parse_key("AWSLogs/111122223333/CloudTrail/us-east-2/2015/08/17/x.json.gz") is None
+
+
+@pytest.mark.parametrize("raw, named", [
+    (b"not json", "not a JSON digest"),
+    (b"[]", "not an object"),
+    (b'{"awsAccountId":"1"}', "digestStartTime"),
+])
+def test_a_malformed_digest_is_refused_naming_what_is_wrong(raw, named):
+    with pytest.raises(DigestError, match=named):
+        parse_digest(raw)

@@ -60,12 +60,22 @@ def test_bad_parameters_are_named(name, value):
     assert str(info.value).startswith(name + ":")
 
 
-def test_digests_are_skipped_by_default_and_filters_apply():
+def test_digests_are_read_by_default_for_validation_and_filters_apply():
     cfg = parse_input("sqs_s3_audit://in", params(key_include_regex=r"\.json\.gz$"))
     assert cfg.name == "in"
     assert cfg.wants_key("AWSLogs/1/CloudTrail/us-east-1/2024/01/01/x.json.gz")
-    assert not cfg.wants_key("AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/x.json.gz")
+    assert cfg.wants_key("AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/x.json.gz")
+    assert (cfg.cloudtrail_digests, cfg.cloudtrail_digest_grace) == ("validate", 900)
     assert not cfg.wants_key("other.txt")
+
+
+def test_cloudtrail_digest_parameters_are_checked():
+    cfg = parse_input("in", params(cloudtrail_digests="skip", cloudtrail_digest_grace="30"))
+    assert (cfg.cloudtrail_digests, cfg.cloudtrail_digest_grace) == ("skip", 30)
+    with pytest.raises(ConfigError, match="^cloudtrail_digests: 'check' is not one of validate, skip"):
+        parse_input("in", params(cloudtrail_digests="check"))
+    with pytest.raises(ConfigError, match="^cloudtrail_digest_grace: "):
+        parse_input("in", params(cloudtrail_digest_grace="-1"))
 
 
 @pytest.mark.parametrize("arn", ["arn:aws:iam::123456789012:role/ThriveAccess",

@@ -16,7 +16,7 @@ from .errors import ConfigError
 
 __all__ = [
     "LOG_TYPES",
-    "DEFAULT_KEY_EXCLUDE",
+    "DIGEST_MODES",
     "AccountConfig",
     "RoleConfig",
     "ProxyConfig",
@@ -31,9 +31,10 @@ __all__ = [
 #: ``log_type`` values: ``auto`` and every selectable type of the log-type table.
 LOG_TYPES = ("auto",) + logtypes.names()
 
-#: Keys skipped when ``key_exclude_regex`` is not set: CloudTrail digest files are
-#: integrity proofs, not events.
-DEFAULT_KEY_EXCLUDE = r"(^|/)CloudTrail-Digest/"
+#: ``cloudtrail_digests``: check CloudTrail digest files (one ``aws:cloudtrail:digest`` event
+#: each) or skip them. Either way they are never written as log records, so no key is
+#: excluded by default.
+DIGEST_MODES = ("validate", "skip")
 
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}(\.fifo)?$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -132,6 +133,8 @@ class InputConfig:
     backfill_bucket: str = ""
     backfill_prefix: str = ""
     backfill_start: Optional[float] = None  # epoch seconds
+    cloudtrail_digests: str = "validate"
+    cloudtrail_digest_grace: int = 900  # seconds a listed log file not read yet is waited for
 
     def wants_key(self, key: str) -> bool:
         """True when ``key`` passes the include and exclude regexes."""
@@ -248,8 +251,9 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
         raise ConfigError("log_type", f"{log_type!r} is not one of {', '.join(LOG_TYPES)}")
     include = _regex_param(params, "key_include_regex")
     exclude = _regex_param(params, "key_exclude_regex")
-    if exclude is None:
-        exclude = re.compile(DEFAULT_KEY_EXCLUDE)
+    digests = (params.get("cloudtrail_digests") or "validate").strip().lower() or "validate"
+    if digests not in DIGEST_MODES:
+        raise ConfigError("cloudtrail_digests", f"{digests!r} is not one of {', '.join(DIGEST_MODES)}")
     return InputConfig(
         name=name,
         account=account,
@@ -268,6 +272,8 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
         host=(params.get("host") or "").strip(),
         max_workers=_int_param(params, "max_workers", 4, 1, 16),
         validate_sns_signature=_bool(params.get("validate_sns_signature")),
+        cloudtrail_digests=digests,
+        cloudtrail_digest_grace=_int_param(params, "cloudtrail_digest_grace", 900, 0, 86400),
         **_backfill_params(params),
     )
 

@@ -50,7 +50,7 @@ ARGUMENTS: List[Tuple[str, str, str, bool]] = [
     ("aws_region", "AWS region", "Defaults to the region in the queue URL.", False),
     ("log_type", "Log type", "One of " + ", ".join(LOG_TYPES) + " (default auto).", False),
     ("key_include_regex", "Key include regex", "Only keys matching this regex are read.", False),
-    ("key_exclude_regex", "Key exclude regex", "Keys matching this regex are skipped (default: CloudTrail-Digest/).", False),
+    ("key_exclude_regex", "Key exclude regex", "Keys matching this regex are skipped (default: none).", False),
     ("sqs_batch_size", "SQS batch size", "Messages per receive, 1-10 (default 10).", False),
     ("sqs_endpoint_url", "SQS endpoint URL", "Private (VPC) or FIPS endpoint for SQS.", False),
     ("s3_endpoint_url", "S3 endpoint URL", "Private (VPC) or FIPS endpoint for S3.", False),
@@ -60,6 +60,8 @@ ARGUMENTS: List[Tuple[str, str, str, bool]] = [
     ("backfill_bucket", "Backfill bucket", "Also ingest objects already in this bucket (needs s3:ListBucket).", False),
     ("backfill_prefix", "Backfill prefix", "Only keys under this prefix are backfilled.", False),
     ("backfill_start_date", "Backfill start date", "Objects modified on or after this date (YYYY-MM-DD).", False),
+    ("cloudtrail_digests", "CloudTrail digests", "validate (default: one aws:cloudtrail:digest event per digest) or skip.", False),
+    ("cloudtrail_digest_grace", "Digest grace period", "Seconds a listed log file not read yet is waited for (default 900).", False),
 ]
 
 

@@ -1,0 +1,143 @@
+"""Where the collector meets the digest checks: a few calls, no knowledge of the checks.
+
+- :meth:`DigestIntake.is_digest`: a key CloudTrail writes digests under;
+- :meth:`DigestIntake.hasher_for`: a :class:`ContentHash` for a CloudTrail log file, fed with
+  the object's uncompressed chunks while it is read, or None (not a CloudTrail log key, or
+  ``cloudtrail_digests = skip``), so other objects cost nothing;
+- :meth:`DigestIntake.log_finished`: the log file is finished: its hash is kept;
+- :meth:`DigestIntake.digest_object`: a digest object read from S3 (body and metadata): one
+  event written now, or the digest kept pending;
+- :meth:`DigestIntake.tick`: write the events of pending digests that can be settled now.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from typing import Callable, List, Optional, Tuple
+
+from ..errors import ObjectError
+from ..metrics import kv
+from ..objects import decompressed, iter_body
+from ..timestamps import epoch_to_text
+from .completeness import ContentHash, record_log_hash
+from .digest import DigestError, parse_key
+from .validator import SOURCETYPE, DigestValidator
+
+__all__ = ["DigestIntake", "s3_exists", "CLOUDTRAIL_LOG_KEY", "MAX_DIGEST_BYTES"]
+
+#: CloudTrail log files (not digests, not Insights): the files a digest lists.
+CLOUDTRAIL_LOG_KEY = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/CloudTrail/[^/]+/\d{4}/\d{2}/\d{2}/[^/]+$")
+MAX_DIGEST_BYTES = 64 << 20  # uncompressed; a digest lists an hour of files (a few hundred KB at most)
+
+
+class DigestIntake:
+    """Args:
+        validator: the checks; None with ``cloudtrail_digests = skip``.
+        write: ``write(source, sourcetype, [(time text, data)])`` (the collector's sink).
+        log: the input's logger.
+        tick_every: seconds between two looks at pending digests.
+    """
+
+    def __init__(self, *, validator: Optional[DigestValidator], write: Callable[[str, str, List[Tuple[str, str]]], None],
+                 log: logging.Logger, tick_every: float = 2.0):
+        self.validator = validator
+        self.write = write
+        self.log = log
+        self.tick_every = tick_every
+        self._next_tick = 0.0
+        self._tick_lock = threading.Lock()
+
+    @property
+    def validating(self) -> bool:
+        return self.validator is not None
+
+    @staticmethod
+    def is_digest(key: str) -> bool:
+        return "CloudTrail-Digest/" in key and parse_key(key) is not None
+
+    def hasher_for(self, key: str) -> Optional[ContentHash]:
+        if self.validator is None or not CLOUDTRAIL_LOG_KEY.search(key):
+            return None
+        return ContentHash()
+
+    def log_finished(self, bucket: str, key: str, hasher: Optional[ContentHash]) -> None:
+        if self.validator is not None and hasher is not None:
+            record_log_hash(self.validator.state, bucket, key, hasher.hexdigest())
+
+    def digest_object(self, bucket: str, key: str, response: dict) -> None:
+        """Check one digest object (``GetObject`` response); writes its event or keeps it pending.
+
+        Raises:
+            ObjectError: the object is not a readable digest (``invalid_digest``), or gzip errors.
+        """
+        if self.validator is None:
+            self.log.info(kv(action="digest_skipped", bucket=bucket, key=key))
+            return
+        parts, size = [], 0
+        for chunk in decompressed(iter_body(response["Body"]), bucket, key):
+            size += len(chunk)
+            if size > MAX_DIGEST_BYTES:
+                raise ObjectError(bucket, key, "invalid_digest", f"larger than {MAX_DIGEST_BYTES} bytes: not a digest file")
+            parts.append(chunk)
+        metadata = {str(k).lower(): str(v) for k, v in (response.get("Metadata") or {}).items()}
+        try:
+            result = self.validator.accept(bucket=bucket, key=key, raw=b"".join(parts), metadata=metadata)
+        except DigestError as exc:
+            raise ObjectError(bucket, key, "invalid_digest", str(exc)) from None
+        source = f"s3://{bucket}/{key}"
+        if result is None:
+            self.log.info(kv(action="digest_pending", bucket=bucket, key=key, grace=self.validator.grace))
+            return
+        self._emit(source, result[0], result[1])
+
+    def tick(self, force: bool = False) -> int:
+        """Write the events of pending digests that are settled; returns how many."""
+        if self.validator is None:
+            return 0
+        now = time.monotonic()
+        if not force and now < self._next_tick:
+            return 0
+        if not self._tick_lock.acquire(blocking=False):
+            return 0
+        try:
+            self._next_tick = now + self.tick_every
+            written = 0
+            for source, when, data in self.validator.due():
+                self._emit(source, when, data)
+                self.validator.done(source)
+                written += 1
+            return written
+        finally:
+            self._tick_lock.release()
+
+    def _emit(self, source: str, when: float, data: str) -> None:
+        self.write(source, SOURCETYPE, [(epoch_to_text(when), data)])
+        fields = json.loads(data)
+        level = logging.WARNING if fields.get("result") == "fail" else logging.INFO
+        self.log.log(level, kv(action="digest_checked", source=source, result=fields.get("result"),
+                               signature=fields.get("signature"), chain=fields.get("chain"),
+                               files=fields.get("files_listed"), verified=fields.get("files_verified"),
+                               missing=fields.get("files_missing"), modified=fields.get("files_modified"),
+                               not_known_here=fields.get("files_not_known_here"),
+                               detail=fields.get("signature_reason")))
+
+
+def s3_exists(client) -> Callable[[str, str], Optional[bool]]:
+    """``exists(bucket, key)`` with ``HeadObject`` (allowed by ``s3:GetObject``): None when unknown."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    def exists(bucket: str, key: str) -> Optional[bool]:
+        try:
+            client.head_object(Bucket=bucket, Key=key)
+            return True
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            return False if code in ("404", "NoSuchKey", "NotFound") else None
+        except (BotoCoreError, OSError):
+            return None
+
+    return exists

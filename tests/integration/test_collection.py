@@ -130,7 +130,7 @@ def test_digests_are_skipped_and_filters_and_overrides_apply(vendor, moto_server
     vendor.put_object(feed.bucket, "ignored/other.json", b'{"a": 1}')
     sink = CollectingSink()
     collector = make_collector(moto_server.endpoint, feed.queue_url, str(tmp_path), sink,
-                               key_include_regex="AWSLogs/", sourcetype="custom:ct", index="aws")
+                               key_include_regex="AWSLogs/", sourcetype="custom:ct", index="aws", cloudtrail_digests="skip")
     run_until(collector, drained(vendor, feed.queue_url))
     assert {e[0] for e in sink.events} == {f"s3://{feed.bucket}/{samples.cloudtrail_key(1)}"}
     assert {e[1] for e in sink.events} == {"custom:ct"} and len(sink.events) == 4

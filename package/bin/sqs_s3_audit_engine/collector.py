@@ -85,6 +85,7 @@ class Collector:
         sns_validator: optional SNS signature check (see :mod:`.sns`).
         whole_object_handlers: log type name -> handler for ``whole_object`` types;
             objects of such a type without a handler are skipped.
+        digests: the CloudTrail digest intake (:mod:`.integrity.intake`), or None.
         wait_seconds: SQS long-poll wait; short enough to stop within 10 s.
         summary_interval: seconds between summary log lines.
     """
@@ -101,6 +102,7 @@ class Collector:
         metrics: Optional[Metrics] = None,
         sns_validator: Optional[Callable[[dict], None]] = None,
         whole_object_handlers: Optional[Dict[str, WholeObjectHandler]] = None,
+        digests=None,
         wait_seconds: int = 5,
         summary_interval: float = 60.0,
     ):
@@ -109,6 +111,7 @@ class Collector:
         self.metrics = metrics or Metrics()
         self.sns_validator = sns_validator
         self.whole_object_handlers = dict(whole_object_handlers or {})
+        self.digests = digests  # integrity.intake.DigestIntake: hashes CloudTrail log files, settles digests
         self.wait_seconds = wait_seconds
         self.summary_interval = summary_interval
         self.stop = delivery.stop
@@ -139,6 +142,8 @@ class Collector:
         next_summary = time.monotonic() + self.summary_interval
         try:
             while not self.stop.is_set():
+                if self.digests is not None:
+                    self._settle_digests()
                 if time.monotonic() >= next_summary:
                     self.watch.summary(self.metrics)
                     next_summary = time.monotonic() + self.summary_interval
@@ -173,6 +178,15 @@ class Collector:
                 worker.join(max(0.0, deadline - time.monotonic()))
             self._keeper.halt()
             self.watch.summary(self.metrics)
+
+    def _settle_digests(self) -> None:
+        """Write the events of pending digests whose files arrived or whose grace is over."""
+        try:
+            self.digests.tick()
+        except StopRequested:
+            pass
+        except Exception:  # a bug here must not stop the receive loop
+            self.log.exception(kv(action="digest_settle_failed"))
 
     def _take_slots(self) -> int:
         if not self._slots.acquire(timeout=0.5):
@@ -376,12 +390,19 @@ class Collector:
         began = time.monotonic()
         fallback_time = epoch_to_text(modified.timestamp() if modified is not None else time.time())
         bad = [0]
+        content_hash = self.digests.hasher_for(key) if self.digests is not None else None
         events = ObjectEvents(body, bucket=bucket, key=key, log_type=self.cfg.log_type, start=start,
                               fallback_time=fallback_time, sourcetype=self.cfg.sourcetype,
-                              on_bad=self._bad_record(ref, bad))
+                              on_bad=self._bad_record(ref, bad), content_hash=content_hash)
         written = self.delivery.write_object(events, source=f"s3://{bucket}/{key}", oid=oid)
         if events.whole_object:
-            self.log.info(kv(action="digest_skipped", bucket=bucket, key=key))
+            handler = self.whole_object_handlers.get(events.log_type.name) if events.log_type else None
+            if handler is None:
+                self.log.info(kv(action="digest_skipped", bucket=bucket, key=key))
+            else:  # a digest recognised by its content: read it again, whole, for its handler
+                handler(ref, self.store.get(bucket, key, ref.version_id), oid)
+        elif content_hash is not None and "sha256" in events.meta:
+            self.digests.log_finished(bucket, key, content_hash)
         if events.untimed:
             self.log.debug(kv(action="time_from_last_modified", bucket=bucket, key=key, events=events.untimed))
         self.metrics.add("objects_done")

@@ -24,15 +24,23 @@ __all__ = ["ObjectEvents", "read_records"]
 _DECODERS = {"json": decode_json, "lines": decode_lines}
 
 
-def read_records(body, bucket: str, key: str, log_type: Optional[LogType] = None) -> Iterator:
+def _hashed(chunks: Iterator[bytes], content_hash) -> Iterator[bytes]:
+    for chunk in chunks:
+        content_hash.update(chunk)
+        yield chunk
+
+
+def read_records(body, bucket: str, key: str, log_type: Optional[LogType] = None, raw=None) -> Iterator:
     """An object's positions: records (``Item``) and bad records (``BadRecord``).
 
     ``log_type`` None decodes by content (JSON when it starts like JSON, else lines).
+    ``raw``: the object's uncompressed chunks when the caller made them (to hash them).
 
     Raises:
         ObjectError: ``binary_content`` up front; gzip and structure errors while iterating.
     """
-    raw = decompressed(iter_body(body), bucket, key)
+    if raw is None:
+        raw = decompressed(iter_body(body), bucket, key)
     first = next(raw, b"")
     if looks_binary(first[:8192]):
         raise ObjectError(bucket, key, "binary_content", "the object is binary, not a log file (wrong key_include_regex?)")
@@ -53,6 +61,10 @@ class ObjectEvents:
         fallback_time: epoch text used for records with no usable time (LastModified).
         sourcetype: the input's sourcetype override, or "".
         on_bad: called with ``(position, BadRecord)`` for each bad record from ``start`` on.
+        content_hash: fed every uncompressed byte of the object (``update(bytes)``,
+            ``hexdigest()``); when the object was read to its end, ``meta["sha256"]`` holds
+            the hex digest (a CloudTrail log file, for digest validation). The whole object
+            is read even when resuming at ``start``, so the hash is always whole.
 
     Attributes, valid while and after iterating:
         position: the next position (every position before it has been handled).
@@ -75,8 +87,10 @@ class ObjectEvents:
         fallback_time: str = "0",
         sourcetype: str = "",
         on_bad: Optional[Callable[[int, BadRecord], None]] = None,
+        content_hash=None,
     ):
         self.body, self.bucket, self.key = body, bucket, key
+        self._content_hash = content_hash
         self.start = start
         self.fallback_time = fallback_time
         self._sourcetype = sourcetype
@@ -94,7 +108,18 @@ class ObjectEvents:
         self.sourcetype = sourcetype or (self._fixed.sourcetype if self._fixed else "")
 
     def __iter__(self) -> Iterator[Tuple[str, str]]:
-        records = read_records(self.body, self.bucket, self.key, self._fixed)
+        if self._content_hash is None:
+            return self._events(read_records(self.body, self.bucket, self.key, self._fixed))
+        return self._hashed_events(self._content_hash)
+
+    def _hashed_events(self, content_hash) -> Iterator[Tuple[str, str]]:
+        raw = _hashed(decompressed(iter_body(self.body), self.bucket, self.key), content_hash)
+        yield from self._events(read_records(self.body, self.bucket, self.key, self._fixed, raw))
+        for _ in raw:  # bytes after the last record (a closing bracket, a newline)
+            pass
+        self.meta["sha256"] = content_hash.hexdigest()
+
+    def _events(self, records: Iterator) -> Iterator[Tuple[str, str]]:
         start, fallback, on_bad = self.start, self.fallback_time, self._on_bad
         reader = None
         position = 0

@@ -18,6 +18,7 @@ from .collector import Collector, WholeObjectHandler
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from .delivery.batches import Delivery, EventSink
 from .delivery.checkpoint import Checkpoint
+from .integrity.intake import build_intake
 from .metrics import Metrics
 
 __all__ = ["InputParts", "Settings", "build_input", "open_checkpoint"]
@@ -79,6 +80,10 @@ def build_input(
     store = ObjectStore(clients.s3)
     checkpoint = checkpoint or open_checkpoint(cfg, checkpoint_dir, clients, fsync=fsync)
     delivery = Delivery(sink, checkpoint, stop=stop or threading.Event())
+    digests = build_intake(cfg, clients=clients, proxy=settings.proxy, checkpoint=checkpoint, sink=sink, log=log)
+    handlers = dict(whole_object_handlers or {})
+    if digests.validating:
+        handlers.setdefault("cloudtrail_digest", digests.handle)
     collector = Collector(
         cfg,
         queue=queue,
@@ -88,7 +93,8 @@ def build_input(
         log=log,
         metrics=metrics,
         sns_validator=sns_validator,
-        whole_object_handlers=whole_object_handlers,
+        whole_object_handlers=handlers,
+        digests=digests,
         wait_seconds=wait_seconds,
         summary_interval=summary_interval,
     )

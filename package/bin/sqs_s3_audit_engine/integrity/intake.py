@@ -39,12 +39,14 @@ class DigestIntake:
         validator: the checks; None with ``cloudtrail_digests = skip``.
         write: ``write(source, sourcetype, [(time text, data)])`` (the collector's sink).
         log: the input's logger.
+        finish: ``finish(oid)`` of the checkpoint, for digest objects once handled.
         tick_every: seconds between two looks at pending digests.
     """
 
     def __init__(self, *, validator: Optional[DigestValidator], write: Callable[[str, str, List[Tuple[str, str]]], None],
-                 log: logging.Logger, tick_every: float = 2.0):
+                 log: logging.Logger, finish: Optional[Callable[[str], None]] = None, tick_every: float = 2.0):
         self.validator = validator
+        self.finish = finish
         self.write = write
         self.log = log
         self.tick_every = tick_every
@@ -67,6 +69,12 @@ class DigestIntake:
     def log_finished(self, bucket: str, key: str, hasher: Optional[ContentHash]) -> None:
         if self.validator is not None and hasher is not None:
             record_log_hash(self.validator.state, bucket, key, hasher.hexdigest())
+
+    def handle(self, ref, response: dict, oid: str) -> None:
+        """The collector's whole-object handler for ``cloudtrail_digest`` objects."""
+        self.digest_object(ref.bucket, ref.key, response)
+        if self.finish is not None:
+            self.finish(oid)
 
     def digest_object(self, bucket: str, key: str, response: dict) -> None:
         """Check one digest object (``GetObject`` response); writes its event or keeps it pending.
@@ -141,3 +149,35 @@ def s3_exists(client) -> Callable[[str, str], Optional[bool]]:
             return None
 
     return exists
+
+
+def build_intake(cfg, *, clients, proxy, checkpoint, sink, log: logging.Logger) -> DigestIntake:
+    """The intake of one input: with ``cloudtrail_digests = validate`` a validator whose
+    public keys come from ``cloudtrail:ListPublicKeys`` in each digest's region (boto3's
+    endpoint resolution: ``AWS_ENDPOINT_URL_CLOUDTRAIL`` overrides it; the input's
+    credentials, role and proxy)."""
+    import socket
+
+    from ..aws import botocore_config
+    from .public_keys import PublicKeys
+    from .state import CheckpointState
+
+    if cfg.cloudtrail_digests != "validate":
+        return DigestIntake(validator=None, write=sink.write, log=log)
+    config = botocore_config(proxy)
+    cached: dict = {}
+    lock = threading.Lock()
+
+    def client_for(region: str):
+        with lock:
+            if region not in cached:
+                cached[region] = clients.session.client("cloudtrail", region_name=region, config=config)
+            return cached[region]
+
+    shared = getattr(cfg, "checkpoint_store", "local") == "dynamodb"
+    validator = DigestValidator(
+        state=CheckpointState(checkpoint), public_keys=PublicKeys(client_for=client_for),
+        grace=cfg.cloudtrail_digest_grace, shared=shared, exists=s3_exists(clients.s3),
+        owner=f"{socket.gethostname()}|{cfg.name}",
+    )
+    return DigestIntake(validator=validator, write=sink.write, log=log, finish=checkpoint.finish)

@@ -134,7 +134,8 @@ def test_digests_are_skipped_and_filters_and_overrides_apply(vendor, moto_server
     run_until(collector, drained(vendor, feed.queue_url))
     assert {e[0] for e in sink.events} == {f"s3://{feed.bucket}/{samples.cloudtrail_key(1)}"}
     assert {e[1] for e in sink.events} == {"custom:ct"} and len(sink.events) == 4
-    assert collector.metrics.total["objects_skipped"] == 2
+    assert collector.metrics.total["objects_skipped"] == 1, "other.json, by key_include_regex"
+    assert any("digest_skipped" in line for line in collector.log_lines), "cloudtrail_digests = skip"
 
 
 def test_explicit_log_type_wins_over_detection(vendor, moto_server, tmp_path):

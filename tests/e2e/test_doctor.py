@@ -44,9 +44,27 @@ def moto_server():
         yield server
 
 
+@pytest.fixture(scope="module")
+def cloudtrail():
+    """The ListPublicKeys stand-in (CloudTrail digest signatures), reached via AWS_ENDPOINT_URL_CLOUDTRAIL."""
+    from cloudtrail_standin import CloudTrailStandin
+
+    server = CloudTrailStandin().start()
+    server.key("us-east-1")
+    CLOUDTRAIL_ENDPOINT.append(server.endpoint)
+    yield server
+    CLOUDTRAIL_ENDPOINT.clear()
+    server.stop()
+
+
+CLOUDTRAIL_ENDPOINT: list = []
+
+
 def run_doctor(python, standin, name, key=KEY, via_stdin=False):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "SPLUNK_SESSION"))}
     env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=BUILT_LIB, AWS_EC2_METADATA_DISABLED="true")
+    if CLOUDTRAIL_ENDPOINT:
+        env["AWS_ENDPOINT_URL_CLOUDTRAIL"] = CLOUDTRAIL_ENDPOINT[0]
     if key and not via_stdin:
         env["SPLUNK_SESSION_KEY"] = key
     stdin = (key + "\n").encode() if via_stdin else b""
@@ -66,7 +84,7 @@ def set_moto_auth(moto_server, count):
 
 
 @pytest.fixture(scope="module")
-def configured(moto_server):
+def configured(moto_server, cloudtrail):
     """The stand-in with inputs ``good`` (a waiting CloudTrail object, no DLQ), ``broken`` (no such
     queue) and ``rejected`` (keys moto refuses once its authentication is on)."""
     from aws_emulator import VendorSide
@@ -102,14 +120,29 @@ def test_a_healthy_input_passes_every_check_with_a_warning_for_the_missing_dead_
     standin, vendor, feed = configured
     code, out, err = run_doctor(PYTHONS[python], standin, "good", via_stdin=True)
     assert code == 0 and err == "", out + err
-    assert statuses(out) == ["PASS", "PASS", "PASS", "PASS", "WARN", "PASS", "PASS"], out
+    assert statuses(out) == ["PASS", "PASS", "PASS", "PASS", "WARN", "PASS", "PASS", "PASS"], out
     lines = out.splitlines()
     assert lines[0].startswith("PASS configuration:") and "'acct'" in lines[0] and "'reader'" in lines[0]
     assert lines[2].startswith("PASS role:") and "with the external id" in lines[2]
     assert lines[4].startswith("WARN redrive_policy:") and "dead-letter queue" in lines[4]
     assert lines[6].startswith("PASS object:") and "5 records" in lines[6] and "aws:cloudtrail" in lines[6]
+    assert lines[7].startswith("PASS cloudtrail_public_keys: cloudtrail:ListPublicKeys allowed")
     assert vendor.depth(feed.queue_url) == 1  # the waiting message was looked at, not consumed
     assert_no_secret(out, err)
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS))
+def test_list_public_keys_denied_is_a_warning_that_names_the_permission(python, configured, cloudtrail):
+    standin, _, _ = configured
+    cloudtrail.deny = True
+    try:
+        code, out, err = run_doctor(PYTHONS[python], standin, "good")
+    finally:
+        cloudtrail.deny = False
+    assert code == 0, out + err  # a warning: digests are still checked for hashes and completeness
+    [line] = [l for l in out.splitlines() if "cloudtrail_public_keys" in l]
+    assert line.startswith("WARN cloudtrail_public_keys: cloudtrail:ListPublicKeys denied (AccessDeniedException)")
+    assert "grant cloudtrail:ListPublicKeys" in line
 
 
 @pytest.mark.parametrize("python", sorted(PYTHONS))

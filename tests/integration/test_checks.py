@@ -30,6 +30,22 @@ def moto_server():
         yield server
 
 
+@pytest.fixture(scope="module")
+def cloudtrail():
+    from cloudtrail_standin import CloudTrailStandin
+
+    server = CloudTrailStandin().start()
+    server.key(REGION)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _cloudtrail_endpoint(cloudtrail, monkeypatch):
+    cloudtrail.deny = False
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", cloudtrail.endpoint)
+
+
 def cfg_for(moto_server, queue_url, **extra):
     values = {"account": "acct", "sqs_queue_url": queue_url, "aws_region": REGION,
               "s3_endpoint_url": moto_server.endpoint, "sts_endpoint_url": moto_server.endpoint}
@@ -61,7 +77,8 @@ def test_a_healthy_feed_passes_and_the_waiting_message_is_not_consumed(vendor, m
     feed = ready_feed(vendor, "doc-ok")
     role = RoleConfig("r", vendor.create_role(name("DocRole"), "ext-1"), "ext-1", 900)
     got = checks(moto_server, feed.queue_url, role)
-    assert list(got) == ["credentials", "role", "queue", "redrive_policy", "visibility_timeout", "object"]
+    assert list(got) == ["credentials", "role", "queue", "redrive_policy", "visibility_timeout", "object",
+                         "cloudtrail_public_keys"]
     assert all(r.status == "PASS" for r in got.values()), [r.line() for r in got.values()]
     assert "12 records" in got["object"].message and "aws:cloudtrail" in got["object"].message
     assert "with the external id" in got["role"].message and role.role_arn in got["role"].message
@@ -238,3 +255,13 @@ def test_a_config_item_change_waiting_passes_as_a_record_the_message_carries(ven
     vendor.send(feed.queue_url, json.dumps(doc))
     got = checks(moto_server, feed.queue_url)
     assert got["object"].status == "PASS" and "aws:config:notification" in got["object"].message
+
+
+def test_list_public_keys_denied_is_a_warning_naming_the_permission_and_skip_leaves_it_out(vendor, moto_server, cloudtrail):
+    feed = ready_feed(vendor, "doc-ct")
+    cloudtrail.deny = True
+    got = checks(moto_server, feed.queue_url)
+    assert got["cloudtrail_public_keys"].status == "WARN"
+    assert "cloudtrail:ListPublicKeys denied" in got["cloudtrail_public_keys"].message
+    assert "cloudtrail_digests = skip" in got["cloudtrail_public_keys"].message
+    assert "cloudtrail_public_keys" not in checks(moto_server, feed.queue_url, cloudtrail_digests="skip")

@@ -34,7 +34,7 @@ from .notifications import TEST_EVENT, parse_notification
 __all__ = [
     "CheckResult", "PASS", "WARN", "FAIL", "MIN_VISIBILITY", "DENIED_CODES", "REJECTED_KEY_CODES",
     "MISSING_QUEUE_CODES", "UNREACHABLE_CODES",
-    "check_credentials", "check_role", "check_queue", "check_object", "run_checks", "queue_arn",
+    "check_credentials", "check_role", "check_queue", "check_object", "check_public_keys", "run_checks", "queue_arn",
     "max_receive_count",
 ]
 
@@ -355,4 +355,31 @@ def run_checks(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConf
         return results
     receives = max_receive_count(attrs.get("RedrivePolicy", ""))
     results.append(check_object(cfg, queue, ObjectStore(clients.s3), receives))
+    if cfg.cloudtrail_digests == "validate":
+        results.append(check_public_keys(cfg, clients, proxy))
     return results
+
+
+# -- CloudTrail digest validation ---------------------------------------------------------
+def check_public_keys(cfg: InputConfig, clients: AwsClients, proxy: ProxyConfig) -> CheckResult:
+    """``cloudtrail:ListPublicKeys`` (digest signatures), in the input's region.
+
+    A WARN, not a FAIL: without it digests are still checked for hashes and completeness,
+    and their events say the signature was not checked.
+    """
+    from .integrity.public_keys import PERMISSION
+
+    try:
+        quick = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
+        client = clients.session.client("cloudtrail", region_name=cfg.region, config=botocore_config(proxy).merge(quick))
+        keys = client.list_public_keys().get("PublicKeyList", [])
+    except AWS_ERRORS as exc:
+        error = wrap_error(PERMISSION, exc)
+        if error.code in DENIED_CODES:
+            return CheckResult(WARN, "cloudtrail_public_keys", f"{PERMISSION} denied ({error.code}): grant "
+                               f"{PERMISSION} (Resource \"*\") to the input's user or role so that CloudTrail digest "
+                               "signatures are checked, or set cloudtrail_digests = skip", error.code)
+        return CheckResult(WARN, "cloudtrail_public_keys", f"{PERMISSION} failed ({error.code}): digest "
+                           "signatures cannot be checked until it answers (endpoint: AWS_ENDPOINT_URL_CLOUDTRAIL)", error.code)
+    return CheckResult(PASS, "cloudtrail_public_keys", f"{PERMISSION} allowed in {cfg.region} "
+                       f"({len(keys)} current key(s)): CloudTrail digest signatures are checked")

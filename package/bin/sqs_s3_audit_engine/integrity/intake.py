@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Callable, List, Optional, Tuple
 
-from ..errors import ObjectError
+from ..errors import ObjectError, StopRequested
 from ..metrics import kv
 from ..objects import decompressed, iter_body
 from ..timestamps import epoch_to_text
@@ -123,7 +123,12 @@ class DigestIntake:
             self._tick_lock.release()
 
     def _emit(self, source: str, when: float, data: str) -> None:
-        self.write(source, SOURCETYPE, [(epoch_to_text(when), data)])
+        from ..delivery.batches import SinkClosed
+
+        try:
+            self.write(source, SOURCETYPE, [(epoch_to_text(when), data)])
+        except SinkClosed:
+            raise StopRequested() from None
         fields = json.loads(data)
         level = logging.WARNING if fields.get("result") == "fail" else logging.INFO
         self.log.log(level, kv(action="digest_checked", source=source, result=fields.get("result"),

@@ -143,7 +143,7 @@ class Collector:
         try:
             while not self.stop.is_set():
                 if self.digests is not None:
-                    self._settle_digests()
+                    self.digests.tick()  # pending digests whose files arrived or whose grace is over
                 if time.monotonic() >= next_summary:
                     self.watch.summary(self.metrics)
                     next_summary = time.monotonic() + self.summary_interval
@@ -178,15 +178,6 @@ class Collector:
                 worker.join(max(0.0, deadline - time.monotonic()))
             self._keeper.halt()
             self.watch.summary(self.metrics)
-
-    def _settle_digests(self) -> None:
-        """Write the events of pending digests whose files arrived or whose grace is over."""
-        try:
-            self.digests.tick()
-        except StopRequested:
-            pass
-        except Exception:  # a bug here must not stop the receive loop
-            self.log.exception(kv(action="digest_settle_failed"))
 
     def _take_slots(self) -> int:
         if not self._slots.acquire(timeout=0.5):

@@ -103,7 +103,18 @@ class DigestIntake:
         self._emit(source, result[0], result[1])
 
     def tick(self, force: bool = False) -> int:
-        """Write the events of pending digests that are settled; returns how many."""
+        """Write the events of pending digests that are settled; returns how many.
+
+        Never raises: it runs in the receive loop, which a failure here must not stop."""
+        try:
+            return self._tick(force)
+        except StopRequested:
+            return 0
+        except Exception:
+            self.log.exception(kv(action="digest_settle_failed"))
+            return 0
+
+    def _tick(self, force: bool) -> int:
         if self.validator is None:
             return 0
         now = time.monotonic()

@@ -31,8 +31,6 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional
 
-import rsa
-
 __all__ = ["DigestError", "DigestKey", "Digest", "LogFileEntry", "parse_key", "parse_digest",
            "signing_string", "verify_signature", "ALGORITHM"]
 
@@ -150,6 +148,8 @@ def verify_signature(public_key_der: bytes, message: bytes, signature_hex: str) 
 
     ``public_key_der`` is a PKCS#1 ``RSAPublicKey`` in DER, as ``ListPublicKeys`` returns it.
     """
+    import rsa  # imported here: only signature checks need it
+
     if not signature_hex or not _HEX.match(signature_hex) or len(signature_hex) % 2:
         return "the x-amz-meta-signature metadata is not a hex signature"
     try:

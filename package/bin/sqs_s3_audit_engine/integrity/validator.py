@@ -97,18 +97,22 @@ class DigestValidator:
         if event is not None:
             return event
         with self._lock:
-            pending = self._pending()
-            pending[record["source"]] = record
-            self.state.put(self._pending_name, {"d": pending})
+            self.state.put(self._record_name(record["source"]), record)  # the record first, then the index
+            sources = self._sources()
+            if record["source"] not in sources:
+                self.state.put(self._pending_name, {"d": sources + [record["source"]]})
         return None
 
     # -- later -----------------------------------------------------------------------
     def due(self) -> List[Tuple[str, float, str]]:
         """Pending digests that can be reported now: ``(source, time, event JSON)``."""
         with self._lock:
-            pending = self._pending()
+            pending = [(source, self.state.get(self._record_name(source))) for source in self._sources()]
         out = []
-        for source, record in pending.items():
+        for source, record in pending:
+            if not record:  # the index outlived its record (a crash between two writes)
+                self.done(source)
+                continue
             final = self.clock() - float(record.get("since", 0)) >= self.grace
             event = self._resolve(record, final=final)
             if event is not None:
@@ -118,17 +122,23 @@ class DigestValidator:
     def done(self, source: str) -> None:
         """The event of a pending digest was written: forget it."""
         with self._lock:
-            pending = self._pending()
-            if pending.pop(source, None) is not None:
-                self.state.put(self._pending_name, {"d": pending})
+            sources = self._sources()
+            if source in sources:
+                sources.remove(source)
+                self.state.put(self._pending_name, {"d": sources})
+                self.state.put(self._record_name(source), {})
 
     def pending_count(self) -> int:
         with self._lock:
-            return len(self._pending())
+            return len(self._sources())
 
-    def _pending(self) -> Dict[str, Dict[str, Any]]:
+    def _sources(self) -> List[str]:
+        """The pending digests' sources (the index: one small entry; each record has its own)."""
         entry = self.state.get(self._pending_name) or {}
-        return dict(entry.get("d") or {})
+        return [str(source) for source in entry.get("d") or []]
+
+    def _record_name(self, source: str) -> str:
+        return f"{self._pending_name}:{source}"
 
     # -- checks ----------------------------------------------------------------------
     def _signature(self, digest: Digest, digest_key: DigestKey, bucket: str, key: str,

@@ -8,7 +8,9 @@ checks keep three kinds of entries there, under ids that no S3 object version ca
   uncompressed content, written when the file is finished (a digest names files by bucket
   and key, without version, so the object's own entry cannot be found from a digest);
 - ``chain:<trail|region|account|region>`` -> the last digests seen of that chain;
-- ``pending:<owner>`` -> the digests waiting for their log files (survives a restart).
+- ``pending:<owner>`` -> the sources of the digests waiting for their log files, and
+  ``pending:<owner>:<source>`` -> each one's record (survives a restart; ``owner`` is the
+  host and input name, so forwarders sharing a store keep their own).
 
 Entries live as long as the checkpoint's retention (14 days), far longer than a digest
 takes to arrive.

@@ -256,3 +256,37 @@ def test_digest_keys_are_parsed_with_prefix_organisation_and_backfill():
 def test_a_malformed_digest_is_refused_naming_what_is_wrong(raw, named):
     with pytest.raises(DigestError, match=named):
         parse_digest(raw)
+
+
+def _documented(name):
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "samples", name)
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def test_aws_documented_digests_parse_and_their_keys_name_the_trail(standin):
+    sample = parse_digest(_documented("cloudtrail_digest.json"))
+    [entry] = sample.log_files
+    assert entry.hash_value == "9bb6196fc6b84d6f075a56548feca262bd99ba3c2de41b618e5b6e22c1fc71f6"
+    key = parse_key(sample["digestS3Object"])
+    assert (key.account, key.region, key.trail, key.home_region) == ("111122223333", "us-east-2", "your-trail-name", "us-east-2")
+    empty = parse_digest(_documented("cloudtrail_digest_empty.json"))
+    assert empty.log_files == [] and empty["newestEventTime"] is None
+
+
+def test_an_aws_documented_digest_is_checked_for_its_files_and_its_unknown_key(standin):
+    validator, _ = make(standin, grace=0)
+    raw = _documented("cloudtrail_digest.json")
+    fields = json.loads(raw)
+    record_log_hash(validator.state, "S3-bucket-name", fields["logFiles"][0]["s3Object"], fields["logFiles"][0]["hashValue"])
+    event = event_of(validator.accept(bucket="S3-bucket-name", key=fields["digestS3Object"], raw=raw,
+                                      metadata={"signature": "3be47233" * 64, "signature-algorithm": "SHA256withRSA"}))
+    assert event["files_verified"] == 1 and event["signature"] == "invalid"
+    assert "no public key with fingerprint 31e8b5433410dfb61a9dc45cc65b22ff in us-east-2" in event["signature_reason"]
+    assert event["chain"] == "first" and event["previous_digest"].endswith("20150817T140131Z.json.gz")
+    empty = json.loads(_documented("cloudtrail_digest_empty.json"))
+    event = event_of(validator.accept(bucket="example-bucket-name", key=empty["digestS3Object"],
+                                      raw=_documented("cloudtrail_digest_empty.json"), metadata={}))
+    assert event["files_listed"] == 0 and event["signature"] == "invalid" and "x-amz-meta-signature" in event["signature_reason"]

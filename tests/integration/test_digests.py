@@ -142,3 +142,23 @@ def test_list_public_keys_denied_and_skip(vendor, moto_server, cloudtrail, tmp_p
     collector = collect(vendor, moto_server, feed, tmp_path, sink, 1, cloudtrail_digests="skip")
     assert skipped.source not in digest_events(sink)
     assert any("digest_skipped" in line for line in collector.log_lines)
+
+
+def test_a_file_read_whose_by_key_hash_was_lost_is_found_through_its_object_entry(vendor, moto_server, cloudtrail, tmp_path):
+    """A crash between finishing the object and keeping its hash by key: S3's HeadObject
+    names the version, whose checkpoint entry holds the hash."""
+    from sqs_s3_audit_engine.integrity.state import CheckpointState
+
+    feed = vendor.create_feed(unique("ct"), unique("q"))
+    trail = Trail(cloudtrail, feed.bucket)
+    f = trail.log_file()
+    put(vendor, f)
+    sink = CollectingSink()
+    first = collect(vendor, moto_server, feed, tmp_path, sink, 0, timeout=60)
+    CheckpointState(first.parts.checkpoint).put(f"log:{feed.bucket}/{f.key}", {})  # the by-key entry, lost
+    first.parts.checkpoint.close()
+    digest = trail.digest([f])
+    put(vendor, digest)
+    collect(vendor, moto_server, feed, tmp_path, sink, 1, cloudtrail_digest_grace=1)
+    event = digest_events(sink)[digest.source]
+    assert event["files_verified"] == 1 and event["missing"] == event["not_known_here"] == [] and event["result"] == "pass"

@@ -11,6 +11,7 @@ import pytest
 from cloudtrail_standin import CloudTrailStandin
 from digest_factory import Trail
 from sqs_s3_audit_engine.integrity import MemoryState, PublicKeys, DigestValidator, record_log_hash, parse_key
+from sqs_s3_audit_engine.integrity.completeness import Presence
 from sqs_s3_audit_engine.integrity.digest import DigestError, parse_digest, signing_string
 
 
@@ -37,16 +38,16 @@ class Clock:
         return self.now
 
 
-def make(standin, *, grace=60.0, shared=True, exists=None, state=None, clock=None):
+def make(standin, *, grace=60.0, shared=True, locate=None, state=None, clock=None):
     clock = clock or Clock()
     keys = PublicKeys(client_for=lambda region: boto3.client("cloudtrail", region_name=region,
                                                              endpoint_url=standin.endpoint), clock=clock)
     validator = DigestValidator(state=state or MemoryState(), public_keys=keys, grace=grace, shared=shared,
-                                exists=exists, owner="test", clock=clock)
+                                locate=locate, owner="test", clock=clock)
     return validator, clock
 
 
-def read(validator, digest):
+def read_digest(validator, digest):
     return validator.accept(bucket=digest.bucket, key=digest.key, raw=digest.raw, metadata=digest.metadata)
 
 
@@ -66,13 +67,13 @@ def test_all_files_present_and_intact_pass_with_a_valid_signature_and_a_first_th
     files = [trail.log_file(), trail.log_file()]
     ingest(validator, *files)
     first_digest = trail.digest(files)
-    first = event_of(read(validator, first_digest))
+    first = event_of(read_digest(validator, first_digest))
     assert first["signature"] == "valid" and first["chain"] == "first" and first["result"] == "pass"
     assert first["files_listed"] == first["files_verified"] == 2 and first["missing"] == first["modified"] == []
     assert (first["account"], first["region"], first["trail"]) == ("111122223333", "us-east-2", "your-trail-name")
     more = [trail.log_file()]
     ingest(validator, *more)
-    second = event_of(read(validator, trail.digest(more)))
+    second = event_of(read_digest(validator, trail.digest(more)))
     assert second["chain"] == "ok" and second["signature"] == "valid" and second["result"] == "pass"
     assert second["previous_digest"] == first_digest.source
     assert standin.calls == ["us-east-2"], "the region's keys are fetched once and cached"
@@ -84,7 +85,7 @@ def test_a_file_altered_after_delivery_is_reported_modified(standin):
     good, altered = trail.log_file(), trail.log_file()
     ingest(validator, good)
     record_log_hash(validator.state, altered.bucket, altered.key, "0" * 64)  # what was read differs
-    event = event_of(read(validator, trail.digest([good, altered])))
+    event = event_of(read_digest(validator, trail.digest([good, altered])))
     assert event["modified"] == [f"s3://ct-bucket/{altered.key}"] and event["files_verified"] == 1
     assert event["result"] == "fail"
 
@@ -94,7 +95,7 @@ def test_a_file_never_announced_is_missing_after_the_grace_period(standin):
     trail = Trail(standin, "ct-bucket")
     seen, never = trail.log_file(), trail.log_file()
     ingest(validator, seen)
-    assert read(validator, trail.digest([seen, never])) is None
+    assert read_digest(validator, trail.digest([seen, never])) is None
     assert validator.due() == [], "still inside the grace period"
     clock.now += 61
     [(source, _, text)] = validator.due()
@@ -107,13 +108,16 @@ def test_a_file_never_announced_is_missing_after_the_grace_period(standin):
 
 def test_with_a_local_checkpoint_an_unseen_file_still_in_the_bucket_is_not_known_here(standin):
     present = {}
-    validator, clock = make(standin, grace=0, shared=False, exists=lambda b, k: present.get(k))
+    validator, clock = make(standin, grace=0, shared=False, locate=lambda b, k: present[k])
     trail = Trail(standin, "ct-bucket")
-    elsewhere, deleted = trail.log_file(), trail.log_file()
-    present[elsewhere.key], present[deleted.key] = True, False
-    event = event_of(read(validator, trail.digest([elsewhere, deleted])))
+    elsewhere, deleted, read, changed = (trail.log_file() for _ in range(4))
+    present[elsewhere.key], present[deleted.key] = Presence(True), Presence(False)
+    present[read.key], present[changed.key] = Presence(True, read.sha256), Presence(True, "1" * 64)
+    event = event_of(read_digest(validator, trail.digest([elsewhere, deleted, read, changed])))
     assert event["not_known_here"] == [f"s3://ct-bucket/{elsewhere.key}"]
     assert event["missing"] == [f"s3://ct-bucket/{deleted.key}"], "gone from the bucket: missing whoever reads the queue"
+    assert event["files_verified"] == 1, "its version was read: the checkpoint kept its hash with the object"
+    assert event["modified"] == [f"s3://ct-bucket/{changed.key}"]
 
 
 def test_a_digest_arriving_before_its_log_files_waits_then_resolves_and_survives_a_restart(standin):
@@ -122,7 +126,7 @@ def test_a_digest_arriving_before_its_log_files_waits_then_resolves_and_survives
     trail = Trail(standin, "ct-bucket")
     files = [trail.log_file(), trail.log_file()]
     digest = trail.digest(files)
-    assert read(validator, digest) is None
+    assert read_digest(validator, digest) is None
     ingest(validator, files[0])
     assert validator.due() == [], "one file is still to come"
     restarted, _ = make(standin, grace=900, state=state, clock=clock)  # a restart: same checkpoint
@@ -140,7 +144,7 @@ def test_a_forged_signature_is_invalid(standin):
     trail = Trail(standin, "ct-bucket")
     f = trail.log_file()
     ingest(validator, f)
-    event = event_of(read(validator, trail.digest([f], forge=True)))
+    event = event_of(read_digest(validator, trail.digest([f], forge=True)))
     assert event["signature"] == "invalid" and "does not match" in event["signature_reason"] and event["result"] == "fail"
 
 
@@ -167,7 +171,7 @@ def test_a_broken_chain_a_gap_and_a_restart_of_logging_are_told_apart(standin):
     validator, _ = make(standin)
     trail = Trail(standin, "ct-bucket")
     first = trail.digest([])
-    assert event_of(read(validator, first))["chain"] == "first"
+    assert event_of(read_digest(validator, first))["chain"] == "first"
     second = trail.digest([])
     fields = json.loads(second.raw)
     fields["previousDigestHashValue"] = "f" * 64  # says the previous digest had other content
@@ -175,9 +179,9 @@ def test_a_broken_chain_a_gap_and_a_restart_of_logging_are_told_apart(standin):
                                        raw=json.dumps(fields).encode(), metadata=second.metadata))
     assert broken["chain"] == "broken" and "previousDigestHashValue" in broken["chain_reason"]
     trail.digest([])  # never read here
-    after_gap = event_of(read(validator, trail.digest([])))
+    after_gap = event_of(read_digest(validator, trail.digest([])))
     assert after_gap["chain"] == "gap" and "was not seen" in after_gap["chain_reason"] and after_gap["result"] == "warn"
-    restarted = event_of(read(validator, trail.digest([], link=False)))
+    restarted = event_of(read_digest(validator, trail.digest([], link=False)))
     assert restarted["chain"] == "gap" and "restarted" in restarted["chain_reason"]
 
 
@@ -185,8 +189,8 @@ def test_a_redelivered_digest_gets_the_same_chain_verdict(standin):
     validator, _ = make(standin)
     trail = Trail(standin, "ct-bucket")
     digest = trail.digest([])
-    assert event_of(read(validator, digest))["chain"] == "first"
-    assert event_of(read(validator, digest))["chain"] == "first"
+    assert event_of(read_digest(validator, digest))["chain"] == "first"
+    assert event_of(read_digest(validator, digest))["chain"] == "first"
 
 
 def test_digests_of_several_accounts_and_regions_of_an_organisation_trail_chain_separately(standin):
@@ -196,11 +200,11 @@ def test_digests_of_several_accounts_and_regions_of_an_organisation_trail_chain_
     for trail in trails:
         f = trail.log_file()
         ingest(validator, f)
-        event = event_of(read(validator, trail.digest([f])))
+        event = event_of(read_digest(validator, trail.digest([f])))
         assert (event["signature"], event["chain"], event["organization"]) == ("valid", "first", "o-exampleorgid")
         assert (event["account"], event["region"]) == (trail.account, trail.region)
     for trail in trails:
-        event = event_of(read(validator, trail.digest([])))
+        event = event_of(read_digest(validator, trail.digest([])))
         assert event["chain"] == "ok"
     assert sorted(set(standin.calls)) == ["eu-west-1", "us-east-1"], "keys looked up in each digest's region"
 
@@ -211,11 +215,11 @@ def test_list_public_keys_denied_leaves_the_signature_unchecked_and_names_the_pe
     trail = Trail(standin, "ct-bucket")
     f = trail.log_file()
     ingest(validator, f)
-    event = event_of(read(validator, trail.digest([f])))
+    event = event_of(read_digest(validator, trail.digest([f])))
     assert event["signature"] == "not_checked" and event["missing_permission"] == "cloudtrail:ListPublicKeys"
     assert "cloudtrail:ListPublicKeys" in event["signature_reason"]
     assert event["files_verified"] == 1 and event["result"] == "warn", "hashes are still checked"
-    read(validator, trail.digest([]))
+    read_digest(validator, trail.digest([]))
     assert len(standin.calls) == 1, "a denied region is not asked again for every digest"
 
 

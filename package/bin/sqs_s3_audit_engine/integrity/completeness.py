@@ -7,8 +7,10 @@ The hash is computed while the file is read (:class:`ContentHash`), so nothing i
 A file is ``verified`` (read, same hash), ``modified`` (read, different hash: what was
 ingested is not what CloudTrail delivered), or not seen yet. A digest and its log files race
 through the queue, so an unseen file is waited for (``cloudtrail_digest_grace``) and only
-then reported: ``missing`` when the checkpoint is shared by every forwarder of the queue, or
-when the object is no longer in the bucket; ``not_known_here`` with a local checkpoint, where
+then looked up in S3 (``HeadObject``): when its current version was read after all (the
+checkpoint kept its hash with the finished object), it is verified or modified; otherwise it
+is ``missing`` when the checkpoint is shared by every forwarder of the queue or when the
+object is no longer in the bucket, and ``not_known_here`` with a local checkpoint, where
 another forwarder reading the same queue may have ingested it.
 """
 
@@ -16,12 +18,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, List, Optional
+from typing import Callable, Iterable, List, NamedTuple, Optional
 
 from .digest import LogFileEntry
 from .state import StateStore
 
-__all__ = ["ContentHash", "record_log_hash", "log_hash", "Tally", "tally", "settle"]
+__all__ = ["ContentHash", "record_log_hash", "log_hash", "Tally", "tally", "Presence", "settle"]
 
 
 class ContentHash:
@@ -61,6 +63,8 @@ class Tally:
     verified: List[str] = field(default_factory=list)
     modified: List[str] = field(default_factory=list)
     unseen: List[LogFileEntry] = field(default_factory=list)
+    missing: List[str] = field(default_factory=list)
+    not_known_here: List[str] = field(default_factory=list)
 
 
 def tally(state: StateStore, entries: Iterable[LogFileEntry]) -> Tally:
@@ -77,19 +81,32 @@ def tally(state: StateStore, entries: Iterable[LogFileEntry]) -> Tally:
     return result
 
 
-def settle(unseen: Iterable[LogFileEntry], *, shared: bool,
-           exists: Optional[Callable[[str, str], Optional[bool]]]) -> "tuple[List[str], List[str]]":
-    """After the grace period: (missing, not_known_here) source names of files never seen.
+class Presence(NamedTuple):
+    """What S3 says of a listed file this add-on has no hash for (by bucket and key).
 
-    ``exists(bucket, key)`` says whether the object is still in the bucket (None: cannot tell).
+    ``present``: in the bucket (True), gone (False), cannot tell (None). ``sha256``: the hash
+    the checkpoint kept with the finished object of its current version, when it was read
+    after all (the by-key entry lost to a crash between two writes, or evicted).
     """
-    missing: List[str] = []
-    unknown: List[str] = []
+
+    present: Optional[bool]
+    sha256: str = ""
+
+
+def settle(unseen: Iterable[LogFileEntry], *, shared: bool,
+           locate: Optional[Callable[[str, str], Presence]]) -> Tally:
+    """After the grace period: files never seen, sorted into verified and modified (read after
+    all), ``missing`` and ``not_known_here`` (the latter two in ``unseen`` as source names)."""
+    result = Tally()
+    names: List[str] = []
     for entry in unseen:
         name = f"s3://{entry.bucket}/{entry.key}"
-        present = exists(entry.bucket, entry.key) if exists is not None else None
-        if shared or present is False:
-            missing.append(name)
+        found = locate(entry.bucket, entry.key) if locate is not None else Presence(None)
+        if found.sha256:
+            (result.verified if found.sha256 == entry.hash_value else result.modified).append(name)
+        elif shared or found.present is False:
+            result.missing.append(name)
         else:
-            unknown.append(name)
-    return missing, unknown
+            names.append(name)
+    result.not_known_here = names
+    return result

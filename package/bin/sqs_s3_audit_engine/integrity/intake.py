@@ -23,11 +23,11 @@ from ..errors import ObjectError, StopRequested
 from ..metrics import kv
 from ..objects import decompressed, iter_body
 from ..timestamps import epoch_to_text
-from .completeness import ContentHash, record_log_hash
+from .completeness import ContentHash, Presence, record_log_hash
 from .digest import DigestError, parse_key
 from .validator import SOURCETYPE, DigestValidator
 
-__all__ = ["DigestIntake", "s3_exists", "CLOUDTRAIL_LOG_KEY", "MAX_DIGEST_BYTES"]
+__all__ = ["DigestIntake", "s3_locate", "CLOUDTRAIL_LOG_KEY", "MAX_DIGEST_BYTES"]
 
 #: CloudTrail log files (not digests, not Insights): the files a digest lists.
 CLOUDTRAIL_LOG_KEY = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/CloudTrail/[^/]+/\d{4}/\d{2}/\d{2}/[^/]+$")
@@ -150,21 +150,27 @@ class DigestIntake:
                                detail=fields.get("signature_reason")))
 
 
-def s3_exists(client) -> Callable[[str, str], Optional[bool]]:
-    """``exists(bucket, key)`` with ``HeadObject`` (allowed by ``s3:GetObject``): None when unknown."""
+def s3_locate(client, checkpoint) -> Callable[[str, str], Presence]:
+    """``locate(bucket, key)`` with ``HeadObject`` (allowed by ``s3:GetObject``), then the
+    checkpoint's entry of that version (version id, else ETag, as the collector names it)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    def exists(bucket: str, key: str) -> Optional[bool]:
+    from ..delivery.checkpoint import object_id
+
+    def locate(bucket: str, key: str) -> Presence:
         try:
-            client.head_object(Bucket=bucket, Key=key)
-            return True
+            head = client.head_object(Bucket=bucket, Key=key)
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
-            return False if code in ("404", "NoSuchKey", "NotFound") else None
+            return Presence(False if code in ("404", "NoSuchKey", "NotFound") else None)
         except (BotoCoreError, OSError):
-            return None
+            return Presence(None)
+        version = head.get("VersionId") or str(head.get("ETag", "")).strip('"')
+        meta = checkpoint.meta(object_id(bucket, key, version)) if version else None
+        sha256 = meta.get("sha256") if isinstance(meta, dict) else None
+        return Presence(True, sha256 if isinstance(sha256, str) else "")
 
-    return exists
+    return locate
 
 
 def build_intake(cfg, *, clients, proxy, checkpoint, sink, log: logging.Logger) -> DigestIntake:
@@ -193,7 +199,7 @@ def build_intake(cfg, *, clients, proxy, checkpoint, sink, log: logging.Logger) 
     shared = getattr(cfg, "checkpoint_store", "local") == "dynamodb"
     validator = DigestValidator(
         state=CheckpointState(checkpoint), public_keys=PublicKeys(client_for=client_for),
-        grace=cfg.cloudtrail_digest_grace, shared=shared, exists=s3_exists(clients.s3),
+        grace=cfg.cloudtrail_digest_grace, shared=shared, locate=s3_locate(clients.s3, checkpoint),
         owner=f"{socket.gethostname()}|{cfg.name}",
     )
     return DigestIntake(validator=validator, write=sink.write, log=log, finish=checkpoint.finish)

@@ -26,7 +26,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .chain import Chains
-from .completeness import settle, tally
+from .completeness import Presence, settle, tally
 from .digest import ALGORITHM, Digest, DigestError, DigestKey, LogFileEntry, parse_digest, parse_key, signing_string, verify_signature
 from .public_keys import PERMISSION, PublicKeys, parse_time
 from .state import StateStore
@@ -44,20 +44,20 @@ class DigestValidator:
         public_keys: the ``ListPublicKeys`` cache, or None to leave signatures unchecked.
         grace: seconds a listed file that was not read yet is waited for.
         shared: True when the checkpoint is shared by every forwarder of the queue.
-        exists: ``exists(bucket, key) -> bool | None``, whether an unseen file is still in
-            its bucket (None: cannot tell), asked once the grace period is over.
+        locate: ``locate(bucket, key) -> Presence``: what S3 and the checkpoint say of a
+            listed file never seen, asked once the grace period is over.
         owner: who owns the pending digests in a shared store (host and input name).
         clock: epoch seconds (tests).
     """
 
     def __init__(self, *, state: StateStore, public_keys: Optional[PublicKeys], grace: float, shared: bool = False,
-                 exists: Optional[Callable[[str, str], Optional[bool]]] = None, owner: str = "",
+                 locate: Optional[Callable[[str, str], Presence]] = None, owner: str = "",
                  clock: Callable[[], float] = time.time):
         self.state = state
         self.public_keys = public_keys
         self.grace = grace
         self.shared = shared
-        self.exists = exists
+        self.locate = locate
         self.clock = clock
         self.chains = Chains(state)
         self._pending_name = "pending:" + (owner or socket.gethostname())
@@ -176,7 +176,10 @@ class DigestValidator:
             record["files"] = [[e.bucket, e.key, e.hash_value, e.hash_algorithm] for e in counted.unseen]
             record["verified"], record["modified"] = verified, counted.modified
             return None
-        missing, unknown = settle(counted.unseen, shared=self.shared, exists=self.exists) if counted.unseen else ([], [])
+        late = settle(counted.unseen, shared=self.shared, locate=self.locate)
+        verified += len(late.verified)
+        counted.modified += late.modified
+        missing, unknown = late.missing, late.not_known_here
         sig_status, sig_reason, permission = record["signature"]
         chain_status, chain_reason, previous = record["chain"]
         event: Dict[str, Any] = dict(record["head"])

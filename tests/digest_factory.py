@@ -15,7 +15,7 @@ import gzip
 import hashlib
 import json
 from datetime import datetime, timedelta, timezone
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from cloudtrail_standin import CloudTrailStandin, sign
 
@@ -104,11 +104,3 @@ class Trail:
         self.previous = digest
         return digest
 
-
-def s3_metadata(digest: DigestFile) -> dict:
-    """``put_object(Metadata=...)`` for the digest (S3 stores it as x-amz-meta-*)."""
-    return dict(digest.metadata)
-
-
-def pair(files: List[LogFile]) -> List[Tuple[str, bytes]]:
-    return [(f.key, f.body) for f in files]

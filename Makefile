@@ -44,8 +44,10 @@ UCC       := $(VENV)/bin/ucc-gen
 # `pip show --version` check.
 LIB_PIP_VERSION := 26.0.1
 # The requirements file pins the complete set; --no-deps keeps solnlib's
-# compiled dependencies (grpcio, protobuf, opentelemetry) out.
-LIB_PIP_FLAGS   := --no-deps --no-compile --ignore-installed --disable-pip-version-check
+# compiled dependencies (grpcio, protobuf, opentelemetry) out. --platform any
+# accepts only pure-Python (*-none-any) wheels, or sdists, so a library that
+# also publishes compiled wheels (charset-normalizer) ships its pure one.
+LIB_PIP_FLAGS   := --no-deps --no-compile --ignore-installed --disable-pip-version-check --platform any
 
 .PHONY: venv build package test demo bench appinspect clean distclean check-pythons
 

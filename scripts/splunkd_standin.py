@@ -845,7 +845,10 @@ class _Handler(BaseHTTPRequestHandler):
                 for key, values in parse_qs(body.decode("utf-8"), keep_blank_values=True).items():
                     params.setdefault(key, []).extend(values)
         as_json = (_first(params, "output_mode") or "").lower() == "json"
-        entry = {"method": method, "path": raw_path, "query": parse_qs(split.query, keep_blank_values=True), "status": None}
+        entry = {"method": method, "path": raw_path, "query": parse_qs(split.query, keep_blank_values=True), "status": None,
+                 # solnlib's requests path says "solnlib/<version> rest-client ...",
+                 # splunklib's http.client fallback "splunk-sdk-python/<version>"
+                 "user_agent": self.headers.get("User-Agent") or ""}
         with standin._lock:
             standin.requests.append((method, raw_path))
             standin.request_log.append(entry)

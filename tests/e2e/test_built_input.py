@@ -81,6 +81,9 @@ def test_built_input_ingests_cloudtrail_and_stops_cleanly_on_sigterm(python, mot
     log = open(log_files[0], encoding="utf-8").read()
     assert "action=object_done" in log and "action=stopped" in log and "action=test_event" in log
     scan_for_secrets(log, proc.stderr, proc.stdout.decode())
+    # solnlib reached splunkd through the requests shipped in lib/, as inside splunkd
+    agents = {r["user_agent"].split(" ")[0] for r in splunkd.request_log}
+    assert agents == {"solnlib/8.2.0"}, agents
 
 
 @pytest.mark.parametrize("python", sorted(PYTHONS), ids=sorted(PYTHONS))

@@ -93,6 +93,25 @@ def test_solnlib_reads_a_plain_stanza_with_its_acl(splunkd):
     assert stanza["eai:access"]["owner"] == "nobody"
 
 
+@pytest.mark.parametrize("path", ["requests", "http.client"])
+def test_both_of_splunklibs_http_paths_read_a_stanza(splunkd, path):
+    """solnlib's requests handler (what the add-on ships and splunkd runs) and splunklib's
+    own http.client handler (the fallback when requests does not import) both work."""
+    from solnlib.splunk_rest_client import SplunkRestClient
+    from splunklib import client
+
+    splunkd.add_stanza(ACCOUNT_CONF, "prod", {"aws_access_key_id": "AKIAEXAMPLE"})
+    if path == "requests":
+        service = SplunkRestClient(KEY, APP, scheme="http", host="127.0.0.1", port=splunkd.port)
+        agent = "solnlib/"
+    else:
+        service = client.Service(scheme="http", host="127.0.0.1", port=splunkd.port, token=f"Splunk {KEY}",
+                                 app=APP, owner="nobody", handler=binding.handler())
+        agent = "splunk-sdk-python/"
+    assert service.confs[ACCOUNT_CONF]["prod"].content["aws_access_key_id"] == "AKIAEXAMPLE"
+    assert splunkd.request_log and all(r["user_agent"].startswith(agent) for r in splunkd.request_log)
+
+
 def test_get_conf_checks_the_conf_exists_in_properties(splunkd):
     splunkd.add_conf(ACCOUNT_CONF)
     conf_manager(splunkd, ACCOUNT_CONF).get_conf(ACCOUNT_CONF)

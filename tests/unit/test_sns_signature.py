@@ -1,4 +1,4 @@
-"""SNS signatures: verified with the standard library against real RSA signatures.
+"""SNS signatures: verified with the shipped pure-Python rsa/pyasn1 against real RSA signatures.
 
 The key and self-signed certificate are made here with ``cryptography`` (a test-only
 dependency); the add-on's own check in ``sqs_s3_audit_engine.sns`` uses none of it.
@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
+from modinput_runner import APP, pythons  # noqa: E402
 from sqs_s3_audit_engine import sns  # noqa: E402
 from sqs_s3_audit_engine.config import ProxyConfig  # noqa: E402
 from sqs_s3_audit_engine.errors import NotificationError  # noqa: E402
@@ -34,6 +35,7 @@ from sqs_s3_audit_engine.sns import SnsSignatureValidator, public_key_from_pem, 
 
 CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+BUILT_LIB = os.path.join(APP, "lib")
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
@@ -332,9 +334,9 @@ def test_parse_notification_rejects_a_forged_envelope_and_accepts_a_genuine_one(
                            sns_validator=check)
 
 
-_STDLIB_ONLY_CHECK = r"""
-import json, sys
-sys.path.insert(0, sys.argv[1])
+_PURE_LIB_CHECK = r"""
+import json, os, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
 from sqs_s3_audit_engine.errors import NotificationError
 from sqs_s3_audit_engine.sns import SnsSignatureValidator
 case = json.load(sys.stdin)
@@ -347,15 +349,22 @@ except NotificationError as exc:
     assert "does not verify" in str(exc), exc
 else:
     raise SystemExit("forged envelope accepted")
-print(sorted(m for m in ("cryptography", "Crypto", "OpenSSL", "botocore", "rsa") if m in sys.modules))
+lib = os.path.realpath(sys.argv[2])
+print(json.dumps({"compiled": sorted(m for m in ("cryptography", "Crypto", "OpenSSL", "_cffi_backend")
+                                     if m in sys.modules),
+                  "from_lib": sorted(m for m in ("rsa", "pyasn1", "pyasn1_modules")
+                                     if os.path.realpath(sys.modules[m].__file__).startswith(lib + os.sep))}))
 """
 
 
-def test_the_check_runs_on_the_standard_library_alone():
-    """No site-packages (-I -S): the add-on's lib must verify with no compiled dependency."""
+@pytest.mark.parametrize("python", sorted(pythons()))
+def test_the_check_runs_on_the_shipped_pure_python_lib_alone(python):
+    """No site-packages (-I -S): the built lib's rsa and pyasn1 verify, with no compiled crypto."""
+    if not os.path.isdir(BUILT_LIB):
+        pytest.skip("built app missing: run `make build`")
     case = {"pem": certificate().decode(), "good": [envelope("1"), envelope("2", subject=False)],
             "forged": envelope("2", Message="{}")}
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", _STDLIB_ONLY_CHECK, os.path.abspath(PACKAGE_BIN)],
-                            input=json.dumps(case), capture_output=True, text=True, timeout=60)
+    result = subprocess.run([pythons()[python], "-I", "-S", "-c", _PURE_LIB_CHECK, os.path.abspath(PACKAGE_BIN),
+                             BUILT_LIB], input=json.dumps(case), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert json.loads(result.stdout) == {"compiled": [], "from_lib": ["pyasn1", "pyasn1_modules", "rsa"]}

@@ -364,7 +364,7 @@ def test_the_check_runs_on_the_shipped_pure_python_lib_alone(python):
         pytest.skip("built app missing: run `make build`")
     case = {"pem": certificate().decode(), "good": [envelope("1"), envelope("2", subject=False)],
             "forged": envelope("2", Message="{}")}
-    result = subprocess.run([pythons()[python], "-I", "-S", "-c", _PURE_LIB_CHECK, os.path.abspath(PACKAGE_BIN),
+    result = subprocess.run([pythons()[python], "-I", "-S", "-B", "-c", _PURE_LIB_CHECK, os.path.abspath(PACKAGE_BIN),
                              BUILT_LIB], input=json.dumps(case), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"compiled": [], "from_lib": ["pyasn1", "pyasn1_modules", "rsa"]}

@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from sqs_s3_audit_engine.errors import ConfigError
-from sqs_s3_audit_splunk.modinput import parse_input_xml, parse_validation_xml, scheme_xml, validate
+from sqs_s3_audit_splunk.modinput import validate
+from sqs_s3_audit_splunk.protocol import parse_input_xml, parse_validation_xml, scheme_xml
 
 RUN = """<input><server_host>hf</server_host><server_uri>https://127.0.0.1:8089</server_uri>
 <session_key>k</session_key><checkpoint_dir>/var/ckpt</checkpoint_dir><configuration>

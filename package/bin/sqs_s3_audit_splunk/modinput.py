@@ -15,12 +15,11 @@ import signal
 import sys
 import threading
 import xml.etree.ElementTree as ET
-from typing import Dict, IO, List, Optional, Tuple
+from typing import IO, Dict, List, Optional
 
 from sqs_s3_audit_engine import __version__
 from sqs_s3_audit_engine.backfill import Backfill
 from sqs_s3_audit_engine.config import (
-    LOG_TYPES,
     AccountConfig,
     InputConfig,
     ProxyConfig,
@@ -36,85 +35,10 @@ from sqs_s3_audit_engine.wiring import InputParts, Settings, build_input
 
 from .event_writer import XmlEventWriter, escape
 from .logs import RedactingFilter, setup_logger
+from .protocol import SCHEME_NAME, parse_input_xml, parse_validation_xml, scheme_xml
 from .splunkd_config import SplunkdConfig, SplunkdConfigError
 
-__all__ = ["main", "scheme_xml", "parse_input_xml", "parse_validation_xml"]
-
-SCHEME_NAME = "sqs_s3_audit"
-
-# (name, title, description, required_on_create)
-ARGUMENTS: List[Tuple[str, str, str, bool]] = [
-    ("account", "AWS account", "Account name from the Configuration page (ta_sqs_s3_audit_account.conf).", True),
-    ("iam_role", "IAM role", "Role (ta_sqs_s3_audit_iam_role.conf) assumed with the account's credentials.", False),
-    ("sqs_queue_url", "SQS queue URL", "https://sqs.<region>.amazonaws.com/<account id>/<queue name>", True),
-    ("aws_region", "AWS region", "Defaults to the region in the queue URL.", False),
-    ("log_type", "Log type", "One of " + ", ".join(LOG_TYPES) + " (default auto).", False),
-    ("key_include_regex", "Key include regex", "Only keys matching this regex are read.", False),
-    ("key_exclude_regex", "Key exclude regex", "Keys matching this regex are skipped (default: none).", False),
-    ("sqs_batch_size", "SQS batch size", "Messages per receive, 1-10 (default 10).", False),
-    ("sqs_endpoint_url", "SQS endpoint URL", "Private (VPC) or FIPS endpoint for SQS.", False),
-    ("s3_endpoint_url", "S3 endpoint URL", "Private (VPC) or FIPS endpoint for S3.", False),
-    ("sts_endpoint_url", "STS endpoint URL", "Private (VPC) or regional endpoint for STS.", False),
-    ("max_workers", "Workers", "Messages worked on at once, 1-16 (default 4).", False),
-    ("validate_sns_signature", "Validate SNS signatures", "Verify SNS message signatures (default off).", False),
-    ("backfill_bucket", "Backfill bucket", "Also ingest objects already in this bucket (needs s3:ListBucket).", False),
-    ("backfill_prefix", "Backfill prefix", "Only keys under this prefix are backfilled.", False),
-    ("backfill_start_date", "Backfill start date", "Objects modified on or after this date (YYYY-MM-DD).", False),
-    ("cloudtrail_digests", "CloudTrail digests", "validate (default: one aws:cloudtrail:digest event per digest) or skip.", False),
-    ("cloudtrail_digest_grace", "Digest grace period", "Seconds a listed log file not read yet is waited for (default 900).", False),
-]
-
-
-def scheme_xml() -> str:
-    """The ``--scheme`` answer."""
-    args = []
-    for name, title, description, required in ARGUMENTS:
-        args.append(
-            f'<arg name="{name}"><title>{escape(title)}</title><description>{escape(description)}</description>'
-            f"<data_type>string</data_type><required_on_edit>false</required_on_edit>"
-            f"<required_on_create>{'true' if required else 'false'}</required_on_create></arg>"
-        )
-    return (
-        "<scheme><title>SQS-based S3 audit logs</title>"
-        "<description>Collect vendor audit logs (CloudTrail, Iru Endpoint, Thrive, S3 access logs) "
-        "announced on an SQS queue.</description>"
-        "<use_external_validation>true</use_external_validation>"
-        "<use_single_instance>false</use_single_instance>"
-        "<streaming_mode>xml</streaming_mode>"
-        "<endpoint><args>" + "".join(args) + "</args></endpoint></scheme>\n"
-    )
-
-
-def _text(root: ET.Element, tag: str) -> str:
-    node = root.find(tag)
-    return (node.text or "").strip() if node is not None else ""
-
-
-def _params(node: ET.Element) -> Dict[str, str]:
-    params: Dict[str, str] = {}
-    for param in node.findall("param"):
-        params[param.get("name", "")] = (param.text or "").strip()
-    return params
-
-
-def _parse_request(text: str, node_path: str, what: str) -> Tuple[Dict[str, str], str, Dict[str, str]]:
-    root = ET.fromstring(text)
-    header = {tag: _text(root, tag) for tag in ("server_host", "server_uri", "session_key", "checkpoint_dir")}
-    node = root.find(node_path)
-    if node is None:
-        raise ConfigError(node_path.rsplit("/", 1)[-1], f"the {what} from splunkd has no <{node_path.rsplit('/', 1)[-1]}>")
-    return header, node.get("name", ""), _params(node)
-
-
-def parse_input_xml(text: str) -> Tuple[Dict[str, str], str, Dict[str, str]]:
-    """(header fields, stanza name, stanza params) of the run-time configuration XML."""
-    return _parse_request(text, "configuration/stanza", "input configuration")
-
-
-def parse_validation_xml(text: str) -> Tuple[Dict[str, str], str, Dict[str, str]]:
-    """(header fields, item name, params) of the ``--validate-arguments`` XML."""
-    return _parse_request(text, "item", "validation request")
-
+__all__ = ["main", "entry", "load_settings", "validate"]
 
 class _Settings:
     """Everything the input reads from splunkd, already validated."""

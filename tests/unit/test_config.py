@@ -114,6 +114,23 @@ def test_proxy_url_carries_quoted_credentials_but_display_does_not():
         parse_proxy({"proxy_enabled": "true", "proxy_url": ""})
 
 
+@pytest.mark.parametrize("proxy_type", ["socks5", "socks4", "SOCKS5", "https"])
+def test_a_proxy_that_is_not_http_is_refused_naming_proxy_type(proxy_type):
+    with pytest.raises(ConfigError, match="SOCKS proxies are not supported") as info:
+        parse_proxy({"proxy_enabled": "1", "proxy_type": proxy_type, "proxy_url": "proxy.corp", "proxy_port": "1080"})
+    assert info.value.parameter == "proxy_type"
+    assert str(info.value).startswith("proxy_type: ")
+
+
+def test_a_disabled_proxy_of_any_type_is_not_an_error():
+    assert not parse_proxy({"proxy_enabled": "0", "proxy_type": "socks5", "proxy_url": "proxy.corp"}).enabled
+
+
+def test_an_empty_proxy_type_means_http():
+    proxy = parse_proxy({"proxy_enabled": "1", "proxy_type": "", "proxy_url": "proxy.corp", "proxy_port": "3128"})
+    assert proxy.url() == "http://proxy.corp:3128" == proxy.display()
+
+
 def test_backfill_needs_bucket_and_start_date_together():
     cfg = parse_input("in", params(backfill_bucket="vendor-logs", backfill_start_date="2025-03-01", backfill_prefix="AWSLogs/"))
     assert (cfg.backfill_bucket, cfg.backfill_prefix, cfg.backfill_start) == ("vendor-logs", "AWSLogs/", 1740787200.0)

@@ -26,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as B
 from botocore.parsers import ResponseParserError
 
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
-from .errors import AwsCallError, ConfigError
+from .errors import AwsCallError
 
 __all__ = ["AWS_ERRORS", "AwsClients", "build_session", "build_clients", "queue_endpoint", "Queue", "ObjectStore", "wrap_error", "is_retryable"]
 
@@ -103,12 +103,7 @@ def botocore_config(proxy: ProxyConfig, pool_size: int = 10) -> Config:
         max_pool_connections=max(pool_size, 10),
         user_agent_extra="TA_sqs_s3_audit",
     )
-    if proxy.enabled:
-        if proxy.proxy_type != "http":
-            raise ConfigError(
-                "proxy_type",
-                f"{proxy.proxy_type} proxies are not supported by the AWS SDK; use an HTTP proxy (proxy_type http)",
-            )
+    if proxy.enabled:  # HTTP only: config.parse_proxy refuses any other proxy_type
         url = proxy.url()
         kwargs["proxies"] = {"http": url, "https": url}
     return Config(**kwargs)

@@ -77,36 +77,32 @@ class RoleConfig:
 
 @dataclass(frozen=True)
 class ProxyConfig:
-    """Proxy through which all AWS traffic goes when enabled."""
+    """HTTP proxy (CONNECT for HTTPS) through which all AWS traffic goes when enabled.
+
+    HTTP only, everywhere: the AWS SDK cannot use SOCKS, so ``parse_proxy`` refuses it.
+    """
 
     enabled: bool = False
-    proxy_type: str = "http"
     host: str = ""
     port: int = 0
     username: str = ""
     password: str = field(default="", repr=False)
-    rdns: bool = False
 
     def url(self) -> str:
         """The proxy URL with credentials, for the HTTP client only; never log it."""
         from urllib.parse import quote
 
-        scheme = self.proxy_type
-        if scheme == "socks5" and self.rdns:
-            scheme = "socks5h"
-        if scheme == "socks4" and self.rdns:
-            scheme = "socks4a"
         auth = ""
         if self.username:
             auth = quote(self.username, safe="")
             if self.password:
                 auth += ":" + quote(self.password, safe="")
             auth += "@"
-        return f"{scheme}://{auth}{self.host}:{self.port}"
+        return f"http://{auth}{self.host}:{self.port}"
 
     def display(self) -> str:
         """The proxy URL without credentials, safe for logs."""
-        return f"{self.proxy_type}://{self.host}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -320,9 +316,16 @@ def parse_role(name: str, fields: Mapping[str, str]) -> RoleConfig:
 
 
 def parse_proxy(fields: Mapping[str, str]) -> ProxyConfig:
-    """Validate the ``proxy`` stanza; a disabled or empty proxy is returned disabled."""
+    """Validate the ``proxy`` stanza; a disabled or empty proxy is returned disabled.
+
+    ``proxy_rdns`` is not read: an HTTP proxy reached with CONNECT resolves names itself.
+    """
     if not _bool(fields.get("proxy_enabled")):
         return ProxyConfig()
+    proxy_type = (fields.get("proxy_type") or "http").strip().lower()
+    if proxy_type != "http":
+        raise ConfigError("proxy_type", f"{proxy_type!r} is not supported: the AWS SDK can only use an HTTP "
+                                        "proxy (proxy_type http); SOCKS proxies are not supported")
     host = (fields.get("proxy_url") or "").strip()
     if "://" in host:
         host = urlparse(host).hostname or ""
@@ -331,15 +334,10 @@ def parse_proxy(fields: Mapping[str, str]) -> ProxyConfig:
     port = _int_param(fields, "proxy_port", 0, 1, 65535)
     if not port:
         raise ConfigError("proxy_port", "is required when the proxy is enabled")
-    proxy_type = (fields.get("proxy_type") or "http").strip().lower()
-    if proxy_type not in ("http", "socks4", "socks5"):
-        raise ConfigError("proxy_type", f"{proxy_type!r} is not one of http, socks4, socks5")
     return ProxyConfig(
         enabled=True,
-        proxy_type=proxy_type,
         host=host,
         port=port,
         username=(fields.get("proxy_username") or "").strip(),
         password=fields.get("proxy_password") or "",
-        rdns=_bool(fields.get("proxy_rdns")),
     )

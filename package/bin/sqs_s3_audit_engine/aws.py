@@ -26,18 +26,11 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as B
 from botocore.parsers import ResponseParserError
 
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
+from .aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from .errors import AwsCallError
 
 __all__ = ["AWS_ERRORS", "AwsClients", "build_session", "build_clients", "queue_endpoint", "Queue", "ObjectStore", "wrap_error", "is_retryable"]
 
-_RETRYABLE_CODES = {
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
-    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
-    "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException", "InternalError", "InternalFailure",
-    "ServiceUnavailable", "RequestTimeout", "RequestTimeoutException", "KMS.ThrottlingException",
-    "AWS.SimpleQueueService.ServiceUnavailable", "KMSInternalException",
-}
 # An answer that is not from AWS (a proxy's error page) surfaces as ResponseParserError,
 # which is not a BotoCoreError: it is an AWS call failure all the same.
 AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
@@ -61,7 +54,7 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0
-        return code in _RETRYABLE_CODES or status >= 500
+        return code in RETRYABLE_CODES or status >= 500
     return isinstance(exc, (BotoConnectionError, BotoCoreError, OSError, ResponseParserError))
 
 
@@ -77,17 +70,15 @@ def wrap_error(call: str, exc: BaseException, resource: str = "") -> AwsCallErro
         code = type(exc).__name__
         message = str(exc)
     hint = ""
-    if code in ("AccessDenied", "AccessDeniedException", "AuthorizationError", "403", "Forbidden",
-                "AWS.SimpleQueueService.AccessDenied", "UnauthorizedOperation"):
+    if code in DENIED_CODES:
         hint = _HINTS.get(call, f"grant {call}")
         if resource:
             hint += f" for {resource}"
         if "kms" in message.lower():
             hint = f"grant kms:Decrypt on the KMS key that encrypts {resource or 'the object'}"
-    elif code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException",
-                  "InvalidAccessKeyId", "ExpiredToken"):
+    elif code in REJECTED_KEY_CODES:
         hint = "the account's access key id or secret access key is wrong, disabled or expired"
-    elif code in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
+    elif code in MISSING_QUEUE_CODES:
         hint = "check sqs_queue_url and aws_region: the queue does not exist or is in another region"
     elif code == "NoCredentialsError":
         hint = "the account has no keys and the host has no default AWS credentials (instance profile, environment)"

@@ -24,6 +24,7 @@ from botocore.config import Config
 
 from .aws import AwsClients, ObjectStore, Queue, botocore_config, build_clients, build_session, wrap_error
 from .aws import AWS_ERRORS, queue_endpoint
+from .aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, UNREACHABLE_CODES
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url
 from .delivery.batches import BATCH_RECORDS
 from .errors import AwsCallError, NotificationError, ObjectError
@@ -32,8 +33,7 @@ from .logtypes import by_key
 from .notifications import TEST_EVENT, parse_notification
 
 __all__ = [
-    "CheckResult", "PASS", "WARN", "FAIL", "MIN_VISIBILITY", "DENIED_CODES", "REJECTED_KEY_CODES",
-    "MISSING_QUEUE_CODES", "UNREACHABLE_CODES",
+    "CheckResult", "PASS", "WARN", "FAIL", "MIN_VISIBILITY",
     "check_credentials", "check_role", "check_queue", "check_object", "check_public_keys", "run_checks", "queue_arn",
     "max_receive_count",
 ]
@@ -42,21 +42,6 @@ PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 MIN_VISIBILITY = 60  # seconds; a large CloudTrail file takes a while to download and decode
 PEEK_VISIBILITY = 30  # how long the looked-at message is hidden if resetting it fails
 MIN_RECEIVES_TO_PEEK = 3  # below this maxReceiveCount, one extra receive may send a message to the DLQ
-
-DENIED_CODES = frozenset({
-    "AccessDenied", "AccessDeniedException", "AuthorizationError", "403", "Forbidden",
-    "AWS.SimpleQueueService.AccessDenied", "UnauthorizedOperation", "KMS.AccessDeniedException",
-})
-REJECTED_KEY_CODES = frozenset({
-    "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "InvalidAccessKeyId",
-    "ExpiredToken",
-})
-MISSING_QUEUE_CODES = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
-UNREACHABLE_CODES = frozenset({
-    "EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ProxyConnectionError",
-    "ConnectionClosedError", "SSLError", "HTTPClientError",
-})
-
 
 @dataclass(frozen=True)
 class CheckResult:

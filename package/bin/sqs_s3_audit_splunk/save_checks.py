@@ -23,7 +23,8 @@ from botocore.config import Config
 
 from sqs_s3_audit_engine.aws import Queue, botocore_config
 from sqs_s3_audit_engine import checks
-from sqs_s3_audit_engine.checks import DENIED_CODES, FAIL, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, WARN
+from sqs_s3_audit_engine.aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES
+from sqs_s3_audit_engine.checks import FAIL, WARN
 from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, parse_input, parse_proxy, parse_role
 from sqs_s3_audit_engine.errors import ConfigError
 from sqs_s3_audit_engine.metrics import one_line
@@ -61,10 +62,7 @@ def _proxy(splunkd: Optional[SplunkdConfig]) -> ProxyConfig:
 
 
 def _quick_config(proxy: ProxyConfig) -> Config:
-    try:
-        return botocore_config(proxy).merge(_QUICK)
-    except ConfigError:  # a proxy type the SDK cannot use: the proxy page says so; check without it
-        return botocore_config(ProxyConfig()).merge(_QUICK)
+    return botocore_config(proxy).merge(_QUICK)
 
 
 @_one_line

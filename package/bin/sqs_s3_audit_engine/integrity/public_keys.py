@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Optional, Tuple
 
+from ..aws_errors import DENIED_CODES
+
 __all__ = ["KeyLookup", "PublicKeys", "PERMISSION", "parse_time"]
 
 PERMISSION = "cloudtrail:ListPublicKeys"
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorized",
-           "UnauthorizedException", "OperationNotPermittedException"}
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ class PublicKeys:
                     break
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", "ClientError"))
-            if code in _DENIED or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403:
+            if code in DENIED_CODES or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403:
                 return KeyLookup("denied", reason=f"{PERMISSION} denied in {region} ({code}): grant {PERMISSION} "
                                                   "to the input's user or role")
             return KeyLookup("error", reason=f"{PERMISSION} failed in {region}: {code}")

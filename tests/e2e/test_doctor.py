@@ -2,8 +2,8 @@
 
 The script is ``package/bin/sqs_s3_audit_doctor.py`` (the code under test) run by Splunk's
 own interpreters (python3.9 and python3.13) with the built app's ``lib`` on the path and
-nothing else: it needs ``make build`` first and is skipped without it. One moto server
-serves this module; for the rejected-keys case moto's authentication is switched on
+nothing else: it needs ``make build`` first and is skipped without it. The session's moto server
+(conftest) serves it; for the rejected-keys case moto's authentication is switched on
 (``/moto-api/reset-auth``), as moto otherwise accepts any key. moto does not evaluate
 trust policies or external ids, so those failures are covered only by the message texts
 in tests/integration/test_checks.py.
@@ -19,7 +19,7 @@ import urllib.request
 import pytest
 
 import sample_logs as samples
-from aws_emulator import TEST_SECRET, MotoServer
+from aws_emulator import TEST_SECRET
 from harness import seed_splunkd
 from modinput_runner import APP, pythons
 from splunkd_standin import SplunkdStandIn
@@ -36,12 +36,6 @@ pytestmark = [
     pytest.mark.skipif(not os.path.isdir(BUILT_LIB), reason="built app missing: run `make build` (its lib/ is needed)"),
     pytest.mark.skipif(not PYTHONS, reason="neither python3.9 nor python3.13 found (set PY39/PY313)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def moto_server():
-    with MotoServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

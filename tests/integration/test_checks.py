@@ -1,6 +1,6 @@
 """The doctor's checks against moto server: each made to pass, warn or fail for the right reason.
 
-Real boto3 over HTTP against one moto server for this module. moto accepts any access key
+Real boto3 over HTTP against the session's moto server (conftest). moto accepts any access key
 and ignores IAM policies until its authentication is switched on (``/moto-api/reset-auth``);
 the tests marked "with IAM enforced" switch it on after the vendor side is set up, so that
 rejected keys and missing permissions (sts:AssumeRole, sqs:GetQueueAttributes,
@@ -19,15 +19,9 @@ import urllib.request
 import pytest
 
 import sample_logs as samples
-from aws_emulator import REGION, TEST_KEY_ID, TEST_SECRET, MotoServer
+from aws_emulator import REGION, TEST_KEY_ID, TEST_SECRET
 from sqs_s3_audit_engine.checks import run_checks
 from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, RoleConfig, parse_input
-
-
-@pytest.fixture(scope="module")
-def moto_server():
-    with MotoServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

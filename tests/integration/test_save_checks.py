@@ -17,19 +17,13 @@ import urllib.request
 
 import pytest
 
-from aws_emulator import TEST_KEY_ID, TEST_SECRET, MotoServer
+from aws_emulator import TEST_KEY_ID, TEST_SECRET
 from harness import seed_splunkd
 from splunkd_standin import SplunkdStandIn
 from sqs_s3_audit_splunk.save_checks import check_account, check_input, check_role
 from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-@pytest.fixture(scope="module")
-def moto_server():
-    with MotoServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ class Backfill:
         self.log = log
         self.state_path = os.path.join(state_dir, _SAFE.sub("_", input_name) + ".backfill.json")
         self.identity = {"bucket": bucket, "prefix": prefix, "start": start_epoch}
-        self.objects = self.events_failed = 0
+        self.objects = 0
 
     def _load(self) -> dict:
         try:

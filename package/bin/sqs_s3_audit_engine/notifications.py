@@ -35,10 +35,8 @@ __all__ = ["ObjectRef", "InlineRecord", "Notification", "parse_notification", "e
 
 #: kinds of notification
 S3_EVENT = "s3"
-SNS_S3_EVENT = "sns+s3"
 EVENTBRIDGE = "eventbridge"
 CLOUDTRAIL_SNS = "cloudtrail_sns"
-SNS_CLOUDTRAIL = "sns+cloudtrail_sns"
 TEST_EVENT = "s3_test_event"
 CONFIG = "config"
 SNS_CONFIG = "sns+config"
@@ -59,10 +57,6 @@ class ObjectRef:
     etag: str = ""
     size: Optional[int] = None
     event_time: Optional[float] = None
-
-    @property
-    def url(self) -> str:
-        return f"s3://{self.bucket}/{self.key}"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 #   make venv        .venv (Python 3.11): ucc-gen, moto, pytest, ...
 #   make build       output/TA_sqs_s3_audit/        (ucc-gen build + scripts/check_build.py)
 #   make package     dist/TA_sqs_s3_audit-$(VERSION).tar.gz
-#   make test        build, then pytest tests/ (PY39 and PY313 exported)
+#   make lint        ruff check (ruff.toml); every # noqa must say why
+#   make test        lint, build, then pytest tests/ (PY39 and PY313 exported)
 #   make appinspect  package, then AppInspect (precert, cloud tags) must report
 #                    0 errors, 0 failures, 0 future failures
 #   make demo|bench  build, then scripts/demo.py | scripts/bench.py
@@ -37,6 +38,7 @@ VENV      := .venv
 VENV_LIB  := .venv-lib39
 VENV_AI   := .venv-appinspect
 UCC       := $(VENV)/bin/ucc-gen
+RUFF      ?= $(VENV)/bin/ruff
 
 # ucc-gen installs package/lib/requirements.txt with this interpreter, so pip
 # enforces every library's Requires-Python against 3.9. ucc-gen upgrades pip in
@@ -49,7 +51,7 @@ LIB_PIP_VERSION := 26.0.1
 # also publishes compiled wheels (charset-normalizer) ships its pure one.
 LIB_PIP_FLAGS   := --no-deps --no-compile --ignore-installed --disable-pip-version-check --platform any
 
-.PHONY: venv build package test demo bench appinspect clean distclean check-pythons
+.PHONY: venv lint build package test demo bench appinspect clean distclean check-pythons
 
 check-pythons:
 	@test -x "$(PY39)"  || { echo "Python 3.9 not found (set PY39=/path/to/python3.9)" >&2; exit 1; }
@@ -93,8 +95,16 @@ appinspect: package $(VENV_AI)/.stamp
 	  || { tail -20 $(DIST)/appinspect.log; exit 1; }
 	$(VENV)/bin/python scripts/check_appinspect.py $(APPINSPECT_REPORT)
 
+# A suppression without its reason ("# noqa: E402" alone) fails the lint.
+NOQA_WITHOUT_REASON := \# noqa(: *[A-Z]+[0-9]+(, *[A-Z]+[0-9]+)*)? *$$
+
+lint: $(VENV)/.stamp
+	$(RUFF) check .
+	@! grep -rnE --include='*.py' '$(NOQA_WITHOUT_REASON)' package scripts tests \
+	  || { echo "make lint: say why after each # noqa (# noqa: CODE - reason)" >&2; exit 1; }
+
 # pytest exits 5 when it collects no test: say so loudly, but do not fail.
-test: build
+test: lint build
 	@rc=0; $(VENV)/bin/python -m pytest tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: WARNING: pytest collected no test" >&2; rc=0; fi; \
 	exit $$rc

@@ -23,8 +23,8 @@ for _p in (os.path.join(ROOT, "package", "bin"), os.path.join(ROOT, "scripts")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-import sample_logs as samples  # noqa: E402
-from sqs_s3_audit_splunk.event_writer import XmlEventWriter  # noqa: E402
+import sample_logs as samples
+from sqs_s3_audit_splunk.event_writer import XmlEventWriter
 
 
 class _Null:

@@ -179,7 +179,7 @@ def _tab_fields(tab: dict) -> list[str]:
     return [e["field"] for e in tab.get("entity", []) if e.get("field") and e["field"] != "name"]
 
 
-def write_tab_specs(app: Path, global_config: dict, problems: Problems) -> None:
+def write_tab_specs(app: Path, global_config: dict) -> None:
     readme = app / "README"
     tabs = global_config["pages"]["configuration"]["tabs"]
     for tab in tabs:
@@ -421,7 +421,7 @@ def main() -> int:
 
     patch_botocore_csm(app, problems)
     remove_observability(app)
-    write_tab_specs(app, global_config, problems)
+    write_tab_specs(app, global_config)
 
     check_lib_imports(app, problems)
     remove_bytecode(app)

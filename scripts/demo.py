@@ -27,10 +27,10 @@ from collections import Counter
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import sample_logs as samples  # noqa: E402
-from aws_emulator import TEST_KEY_ID, TEST_SECRET, MotoServer, VendorSide  # noqa: E402
-from modinput_runner import APP, SCRIPT, RunningInput, input_xml, parse_events, pythons  # noqa: E402
-from splunkd_standin import SplunkdStandIn  # noqa: E402
+import sample_logs as samples
+from aws_emulator import TEST_KEY_ID, TEST_SECRET, MotoServer, VendorSide
+from modinput_runner import APP, SCRIPT, RunningInput, input_xml, parse_events, pythons
+from splunkd_standin import SplunkdStandIn
 
 SESSION_KEY = "demo-session-key"
 WORK = os.path.join(os.path.dirname(HERE), ".demo")

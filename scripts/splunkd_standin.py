@@ -660,11 +660,11 @@ def _paginate(entries: list[_Entry], params: dict) -> tuple[list[_Entry], int, i
     try:
         offset = max(int(_first(params, "offset") or 0), 0)
     except ValueError:
-        raise _Error(400, "Argument offset must be an integer")
+        raise _Error(400, "Argument offset must be an integer") from None
     try:
         count = int(_first(params, "count") if _first(params, "count") not in (None, "") else _DEFAULT_COUNT)
     except ValueError:
-        raise _Error(400, "Argument count must be an integer")
+        raise _Error(400, "Argument count must be an integer") from None
     page = entries[offset:] if count <= 0 else entries[offset : offset + count]
     return page, total, offset, count
 
@@ -816,7 +816,7 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
-    def log_message(self, fmt, *args):  # noqa: D401 - keep quiet unless asked
+    def log_message(self, fmt, *args):  # quiet unless asked
         if self.verbose:
             sys.stderr.write("%s - - [%s] %s\n" % (self.address_string(), self.log_date_time_string(), fmt % args))
 
@@ -875,7 +875,7 @@ class _Handler(BaseHTTPRequestHandler):
             entry["status"] = err.status
             self._send(err.status, _error_body(err.text, err.msg_type, as_json), as_json)
             return
-        except Exception as exc:  # keep the server alive; answer like splunkd would
+        except Exception as exc:  # noqa: BLE001 - keep the server alive; answer like splunkd would
             entry["status"] = 500
             self._send(500, _error_body(f"Internal error: {type(exc).__name__}", "ERROR", as_json), as_json)
             return
@@ -963,7 +963,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stop = threading.Event()
 
-    def _on_signal(signum, frame):
+    def _on_signal(_signum, _frame):
         stop.set()
 
     signal.signal(signal.SIGTERM, _on_signal)

@@ -16,7 +16,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "package", "bin"))
 
-from sqs_s3_audit_engine import logtypes  # noqa: E402 - after the path set-up above
+from sqs_s3_audit_engine import logtypes  # after the path set-up above
 
 GLOBAL_CONFIG = os.path.join(ROOT, "globalConfig.json")
 AUTO = {"value": "auto", "label": "Automatic (detect from key and content)"}

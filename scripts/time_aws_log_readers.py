@@ -19,7 +19,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "package", "bin"))
 
-from sqs_s3_audit_engine.events import ObjectEvents  # noqa: E402
+from sqs_s3_audit_engine.events import ObjectEvents
 
 SAMPLES = os.path.join(ROOT, "tests", "fixtures", "samples")
 CASES = (

@@ -504,7 +504,9 @@ def evaluate(node, fields):
 
 
 def _call(name, args, fields):
-    ev = lambda n: evaluate(n, fields)  # noqa: E731
+    def ev(n):
+        return evaluate(n, fields)
+
     if name == "case":
         for cond, val in zip(args[0::2], args[1::2]):
             if ev(cond) is True:
@@ -694,10 +696,10 @@ class KnowledgeObjects:
         fields = {"_raw": raw, "sourcetype": sourcetype}
         stanza = self.props[sourcetype]
         # 1. EXTRACT (inline), 2. REPORT
-        for key, value in self.classes(sourcetype, "EXTRACT"):
+        for _key, value in self.classes(sourcetype, "EXTRACT"):
             m = re.match(r"^(.*?)(?:\s+in\s+(\S+))?$", value)
             apply_transform({"REGEX": m.group(1), "SOURCE_KEY": m.group(2) or "_raw"}, fields)
-        for key, value in self.classes(sourcetype, "REPORT"):
+        for _key, value in self.classes(sourcetype, "REPORT"):
             for name in [n.strip() for n in value.split(",") if n.strip()]:
                 apply_transform(self.transforms[name], fields)
         # 3. KV_MODE
@@ -705,7 +707,7 @@ class KnowledgeObjects:
             for k, v in json_fields(raw).items():
                 fields.setdefault(k, v)
         # 4. FIELDALIAS
-        for key, value in self.classes(sourcetype, "FIELDALIAS"):
+        for _key, value in self.classes(sourcetype, "FIELDALIAS"):
             for src, dst in re.findall(r"(\S+)\s+AS(?:NEW)?\s+(\S+)", value, re.IGNORECASE):
                 src = src.strip('"')
                 if src in fields:
@@ -721,7 +723,7 @@ class KnowledgeObjects:
             else:
                 fields[name] = value
         # 6. LOOKUP
-        for key, value in self.classes(sourcetype, "LOOKUP"):
+        for _key, value in self.classes(sourcetype, "LOOKUP"):
             name, inputs, mode, outputs = parse_lookup_spec(value)
             stanza_t = self.transforms[name]
             if any(fields.get(f) is None for _, f in inputs):

@@ -14,7 +14,7 @@ for _path in (os.path.join(os.path.dirname(_BIN), "lib"), _BIN):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from sqs_s3_audit_splunk.modinput import entry  # noqa: E402
+from sqs_s3_audit_splunk.modinput import entry
 
 if __name__ == "__main__":
     entry()

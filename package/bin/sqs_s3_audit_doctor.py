@@ -22,14 +22,14 @@ for _path in (os.path.join(os.path.dirname(_BIN), "lib"), _BIN):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from sqs_s3_audit_engine.aws import botocore_config  # noqa: E402
-from sqs_s3_audit_engine.checks import FAIL, PASS, WARN, CheckResult, run_checks  # noqa: E402
-from sqs_s3_audit_engine.config import parse_input  # noqa: E402
-from sqs_s3_audit_engine.errors import ConfigError  # noqa: E402
-from sqs_s3_audit_engine.metrics import one_line  # noqa: E402
-from sqs_s3_audit_splunk.logs import RedactingFilter  # noqa: E402
-from sqs_s3_audit_splunk.modinput import load_settings  # noqa: E402
-from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig, SplunkdConfigError  # noqa: E402
+from sqs_s3_audit_engine.aws import botocore_config
+from sqs_s3_audit_engine.checks import FAIL, PASS, WARN, CheckResult, run_checks
+from sqs_s3_audit_engine.config import parse_input
+from sqs_s3_audit_engine.errors import ConfigError
+from sqs_s3_audit_engine.metrics import one_line
+from sqs_s3_audit_splunk.logs import RedactingFilter
+from sqs_s3_audit_splunk.modinput import load_settings
+from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig, SplunkdConfigError
 
 DEFAULT_SPLUNKD_URI = "https://127.0.0.1:8089"
 
@@ -73,7 +73,8 @@ def diagnose(input_name: str, splunkd_uri: str, session_key: str, redactor: Reda
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Check one sqs_s3_audit input and say what to fix.")
     parser.add_argument("--input", required=True, help="input name (the part after sqs_s3_audit://)")
-    parser.add_argument("--splunkd-uri", default=DEFAULT_SPLUNKD_URI, help=f"splunkd management URI ({DEFAULT_SPLUNKD_URI})")
+    parser.add_argument("--splunkd-uri", default=DEFAULT_SPLUNKD_URI,
+                        help=f"splunkd management URI ({DEFAULT_SPLUNKD_URI})")
     args = parser.parse_args(argv)
     # Libraries' own log lines (solnlib retries a missing optional conf file with a traceback)
     # would bury the report on stderr; every finding is a PASS/WARN/FAIL line on stdout.

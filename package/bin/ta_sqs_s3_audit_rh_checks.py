@@ -17,11 +17,11 @@ _BIN = os.path.dirname(os.path.abspath(__file__))
 if _BIN not in sys.path:
     sys.path.insert(0, _BIN)
 
-from splunk import admin  # noqa: E402  (only inside splunkd)
-from splunktaucclib.rest_handler.admin_external import AdminExternalHandler, get_splunkd_endpoint  # noqa: E402
+from splunk import admin  # only inside splunkd (tests stand it in)
+from splunktaucclib.rest_handler.admin_external import AdminExternalHandler, get_splunkd_endpoint
 
-from sqs_s3_audit_splunk.save_checks import check_account, check_input, check_role  # noqa: E402
-from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig, SplunkdConfigError  # noqa: E402
+from sqs_s3_audit_splunk.save_checks import check_account, check_input, check_role
+from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig, SplunkdConfigError
 
 MASKED = ("******", "********")  # what Splunk Web sends back for an unchanged secret
 
@@ -69,7 +69,7 @@ class AccountHandler(_Checked):
     def _stored(self):
         return self._splunkd().account(self.callerArgs.id)
 
-    def _check(self, fields, stored):
+    def _check(self, fields, stored):  # noqa: ARG002 - _Checked._check's signature
         return check_account(fields, self._splunkd(), name=self.callerArgs.id or "account")
 
 
@@ -77,7 +77,7 @@ class RoleHandler(_Checked):
     def _stored(self):
         return self._splunkd().iam_role(self.callerArgs.id)
 
-    def _check(self, fields, stored):
+    def _check(self, fields, stored):  # noqa: ARG002 - _Checked._check's signature
         return check_role(fields)
 
 
@@ -85,5 +85,5 @@ class InputHandler(_Checked):
     def _stored(self):
         return self._splunkd().input_stanza(self.callerArgs.id)
 
-    def _check(self, fields, stored):
+    def _check(self, fields, stored):  # noqa: ARG002 - _Checked._check's signature
         return check_input(self.callerArgs.id, fields, self._splunkd())

@@ -67,5 +67,5 @@ def test_backfill_of_a_missing_bucket_says_what_failed(vendor, moto_server, tmp_
     job = backfill_for(collector, feed, tmp_path)
     job.bucket = "no-such-bucket-here"
     assert job.run() is False
-    [line] = [l for l in job.log_lines if "backfill_failed" in l]
+    [line] = [text for text in job.log_lines if "backfill_failed" in text]
     assert "s3:ListBucket failed: NoSuchBucket" in line

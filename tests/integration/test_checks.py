@@ -16,7 +16,6 @@ import json
 import time
 import urllib.request
 
-import pytest
 
 import sample_logs as samples
 from aws_emulator import REGION, TEST_KEY_ID, TEST_SECRET

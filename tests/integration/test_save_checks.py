@@ -87,10 +87,10 @@ class _AdminExternalHandler:
     def getSessionKey(self):
         return self._key
 
-    def handleCreate(self, confInfo):
+    def handleCreate(self, _conf_info):
         self.saved.append("create")
 
-    def handleEdit(self, confInfo):
+    def handleEdit(self, _conf_info):
         self.saved.append("edit")
 
 

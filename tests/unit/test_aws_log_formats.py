@@ -246,7 +246,7 @@ def test_config_notification_time_prefers_the_items_capture_time():
 
 # ------------------------------------------------------- the table's key order
 
-from sqs_s3_audit_engine import logtypes  # noqa: E402
+from sqs_s3_audit_engine import logtypes
 
 
 @pytest.mark.parametrize("key, expected", [

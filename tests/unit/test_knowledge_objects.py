@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import ko_conf  # noqa: E402
+import ko_conf
 
 SOURCETYPES = ("aws:cloudtrail", "iru:endpoint:activity", "thrive:audit", "aws:s3:accesslogs")
 JSON_SOURCETYPES = ("aws:cloudtrail", "iru:endpoint:activity", "thrive:audit")
@@ -104,7 +104,7 @@ def test_line_breaker_never_splits_a_rendered_sample_event(ko, samples):
 
 
 def test_every_sample_json_record_is_one_line_of_compact_json(samples):
-    for name, st, raw, _ in samples:
+    for _name, st, raw, _ in samples:
         if st in JSON_SOURCETYPES:
             assert "\n" not in raw and "\r" not in raw
             assert json.dumps(json.loads(raw), separators=(",", ":"), ensure_ascii=False) == raw
@@ -331,7 +331,7 @@ def test_otel_attribute_regexes_extract_string_int_and_bool_attributes(ko, sampl
     assert fields["thrive_log_type"] == "audit"    # scope attribute
 
 
-def test_otel_attribute_regexes_read_bare_numbers_and_skip_array_values(ko, samples):
+def test_otel_attribute_regexes_read_bare_numbers_and_skip_array_values(ko):
     raw = ('{"attributes":[{"key":"http.response.status_code","value":{"intValue":401}},'
            '{"key":"ratio","value":{"doubleValue":0.5}},'
            '{"key":"change.fields","value":{"arrayValue":{"values":[{"stringValue":"job_title"}]}}},'
@@ -400,13 +400,13 @@ def _defined_fields(ko, st, samples):
             continue
         if st in JSON_SOURCETYPES:
             defined.update(ko_conf.json_fields(raw))
-        for key, value in ko.classes(st, "REPORT"):
+        for _key, value in ko.classes(st, "REPORT"):
             fields = {"_raw": raw}
             for name in [n.strip() for n in value.split(",")]:
                 ko_conf.apply_transform(ko.transforms[name], fields)
                 defined.update(ko_conf.compile_pcre(ko.transforms[name]["REGEX"]).groupindex)
             defined.update(fields)
-    for key, value in ko.classes(st, "FIELDALIAS"):
+    for _key, value in ko.classes(st, "FIELDALIAS"):
         defined.update(dst for _, dst in re.findall(r"(\S+)\s+AS(?:NEW)?\s+(\S+)", value))
     return defined
 
@@ -429,7 +429,7 @@ def test_eval_expressions_read_only_fields_that_exist_for_their_sourcetype(ko, s
 def test_eval_never_reads_a_field_that_only_a_lookup_outputs(ko):
     for st in SOURCETYPES:
         lookup_outputs = set()
-        for key, value in ko.classes(st, "LOOKUP"):
+        for _key, value in ko.classes(st, "LOOKUP"):
             _, _, _, outputs = ko_conf.parse_lookup_spec(value)
             lookup_outputs.update(dst for _, dst in outputs)
         eval_outputs = {k[len("EVAL-"):] for k, _ in ko.classes(st, "EVAL")}
@@ -490,7 +490,7 @@ def test_cloudtrail_authentication_eventtype_and_lookup_list_the_same_event_name
     assert set(re.findall(r"eventName=(\w+)(?![\w*])", change_search)) == names  # not the read-only verbs Get* ...
 
 
-def test_thrive_authentication_rows_cover_both_outcomes(ko):
+def test_thrive_authentication_rows_cover_both_outcomes():
     _, rows = ko_conf.read_lookup("sqs_s3_audit_thrive_event.csv")
     auth = {}
     for r in rows:
@@ -608,7 +608,7 @@ def test_sample_event_gets_the_expected_cim_fields_eventtypes_and_tags(processed
 
 def test_every_authentication_event_has_the_cim_authentication_fields(processed):
     seen = 0
-    for name, st, raw, fields in processed:
+    for name, _st, raw, fields in processed:
         if "authentication" in fields["tag"]:
             seen += 1
             assert fields.get("action") in ("success", "failure"), (name, raw[:80])
@@ -623,7 +623,7 @@ CHANGE_WITHOUT_ACTOR = ("aws:config:notification",)
 
 def test_every_change_event_has_the_cim_change_fields(processed):
     seen = 0
-    for name, st, raw, fields in processed:
+    for name, st, _raw, fields in processed:
         if "change" in fields["tag"]:
             seen += 1
             assert fields.get("action") in CIM_CHANGE_ACTIONS, (name, fields.get("action"))

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import ko_conf  # noqa: E402
+import ko_conf
 
 SAMPLES = ko_conf.SAMPLES_DIR
 

@@ -136,7 +136,7 @@ def test_sns_subscription_confirmation_says_what_to_do():
 
 
 def test_sns_validator_is_consulted_and_can_reject():
-    def reject(envelope):
+    def reject(_envelope):
         raise NotificationError("signature does not verify")
 
     with pytest.raises(NotificationError, match="signature"):

@@ -21,17 +21,17 @@ if os.path.abspath(PACKAGE_BIN) not in map(os.path.abspath, sys.path):
     sys.path.insert(0, os.path.abspath(PACKAGE_BIN))
 
 cryptography = pytest.importorskip("cryptography")
-from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: E402
-from cryptography.x509.oid import NameOID  # noqa: E402
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
 
-from modinput_runner import APP, pythons  # noqa: E402
-from sqs_s3_audit_engine import sns  # noqa: E402
-from sqs_s3_audit_engine.config import ProxyConfig  # noqa: E402
-from sqs_s3_audit_engine.errors import NotificationError  # noqa: E402
-from sqs_s3_audit_engine.notifications import parse_notification  # noqa: E402
-from sqs_s3_audit_engine.sns import SnsSignatureValidator, public_key_from_pem, string_to_sign  # noqa: E402
+from modinput_runner import APP, pythons
+from sqs_s3_audit_engine import sns
+from sqs_s3_audit_engine.config import ProxyConfig
+from sqs_s3_audit_engine.errors import NotificationError
+from sqs_s3_audit_engine.notifications import parse_notification
+from sqs_s3_audit_engine.sns import SnsSignatureValidator, public_key_from_pem, string_to_sign
 
 CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-abc.pem"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -224,7 +224,7 @@ def test_the_clock_decides_expiry():
 
 
 def test_a_certificate_that_cannot_be_fetched_fails():
-    def fetch(url):
+    def fetch(_url):
         raise OSError("connection refused")
 
     with pytest.raises(NotificationError, match="could not be fetched: connection refused"):

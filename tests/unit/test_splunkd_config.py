@@ -26,8 +26,8 @@ _add_paths()
 pytest.importorskip("solnlib")
 pytest.importorskip("splunklib")
 
-from splunkd_standin import SplunkdStandIn, load_seed, ucc_realm  # noqa: E402
-from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig, SplunkdConfigError  # noqa: E402
+from splunkd_standin import SplunkdStandIn, load_seed, ucc_realm
+from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig, SplunkdConfigError
 
 APP = "TA_sqs_s3_audit"
 KEY = "session-key-7f3e9c2a1b"

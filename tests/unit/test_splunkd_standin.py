@@ -27,11 +27,11 @@ requests = pytest.importorskip("requests")
 pytest.importorskip("solnlib")
 pytest.importorskip("splunklib")
 
-from solnlib.conf_manager import ConfManager  # noqa: E402
-from solnlib.credentials import CredentialManager  # noqa: E402
-from solnlib.soln_exceptions import ConfManagerException, ConfStanzaNotExistException  # noqa: E402
-from splunklib import binding  # noqa: E402
-from splunkd_standin import (  # noqa: E402
+from solnlib.conf_manager import ConfManager
+from solnlib.credentials import CredentialManager
+from solnlib.soln_exceptions import ConfManagerException, ConfStanzaNotExistException
+from splunklib import binding
+from splunkd_standin import (
     CRED_END_MARK,
     CRED_SEP,
     ENCRYPTED_TOKEN,
@@ -145,7 +145,7 @@ def test_splunklib_raises_an_authentication_error_for_a_wrong_session_key(splunk
 
     service = SplunkRestClient("wrong-key", APP, scheme="http", host="127.0.0.1", port=splunkd.port)
     with pytest.raises(binding.AuthenticationError) as caught:
-        ACCOUNT_CONF in service.confs  # noqa: B015
+        ACCOUNT_CONF in service.confs  # noqa: B015 - the request is the point
     assert caught.value.status == 401
 
 

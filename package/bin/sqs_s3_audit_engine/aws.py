@@ -29,7 +29,8 @@ from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from .aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from .errors import AwsCallError
 
-__all__ = ["AWS_ERRORS", "AwsClients", "build_session", "build_clients", "queue_endpoint", "Queue", "ObjectStore", "wrap_error", "is_retryable"]
+__all__ = ["AWS_ERRORS", "AwsClients", "build_session", "build_clients", "queue_endpoint", "Queue", "ObjectStore",
+           "wrap_error", "is_retryable"]
 
 # An answer that is not from AWS (a proxy's error page) surfaces as ResponseParserError,
 # which is not a BotoCoreError: it is an AWS call failure all the same.
@@ -43,7 +44,8 @@ _HINTS = {
     "sqs:GetQueueAttributes": "grant sqs:GetQueueAttributes on the queue",
     "s3:GetObject": "grant s3:GetObject on the bucket's objects (arn:aws:s3:::<bucket>/*)",
     "s3:ListBucket": "grant s3:ListBucket on the bucket (arn:aws:s3:::<bucket>)",
-    "sts:AssumeRole": "the role's trust policy must allow this account/user to assume it (and the external id must match)",
+    "sts:AssumeRole": ("the role's trust policy must allow this account/user to assume it "
+                       "(and the external id must match)"),
     "sts:GetCallerIdentity": "the access key id and secret access key are not accepted: check the account",
 }
 
@@ -183,7 +185,8 @@ def queue_endpoint(cfg: InputConfig) -> Optional[str]:
     return f"{parsed.scheme}://{parsed.netloc}"  # a custom or emulated endpoint
 
 
-def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig) -> AwsClients:
+def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig],
+                  proxy: ProxyConfig) -> AwsClients:
     config = botocore_config(proxy, pool_size=cfg.max_workers + 4)
     session = build_session(
         account, role, cfg.region, config, cfg.sts_endpoint_url, _session_name(cfg.name)

@@ -278,7 +278,7 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResul
         return CheckResult(PASS, "object", f"{where} is a {keyed.title} file (an integrity proof, no log records)")
     bad: List[str] = []
     events = ObjectEvents(body, bucket=ref.bucket, key=ref.key, log_type=cfg.log_type, sourcetype=cfg.sourcetype,
-                          on_bad=lambda position, record: bad.append(record.reason))
+                          on_bad=lambda _position, record: bad.append(record.reason))
     try:
         good = len(list(islice(events, BATCH_RECORDS)))
     except AwsCallError as exc:

@@ -126,14 +126,14 @@ def _ca_bundle() -> Optional[str]:
 
         path = get_cert_path(True)
         return path if isinstance(path, str) and os.path.isfile(path) else None
-    except Exception:  # botocore absent or changed: the system store is used
+    except Exception:  # noqa: BLE001 - botocore absent or changed: the system store is used
         return None
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """The certificate must come from the checked host itself: redirects are refused."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ARG002 - the base class's signature
         raise urllib.error.HTTPError(req.full_url, code, f"redirect to {newurl} refused", headers, fp)
 
 
@@ -177,7 +177,7 @@ class SnsSignatureValidator:
                 return self._cache[url]
         try:
             pem = self._fetch(url)
-        except Exception as exc:  # URLError, HTTPError, timeouts, TLS, proxy errors...
+        except Exception as exc:  # noqa: BLE001 - URLError, HTTPError, timeouts, TLS, proxy: all one error
             raise NotificationError(f"SNS signing certificate {url} could not be fetched: {exc}") from None
         try:
             key = public_key_from_pem(pem)

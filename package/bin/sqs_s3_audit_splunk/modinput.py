@@ -125,7 +125,8 @@ def run(text: str, out_binary, err: IO[str]) -> int:
     log = setup_logger(cfg.name, settings.level, redactor)
     log.info(kv(action="configured", version=__version__, input=cfg.name, account=cfg.account,
                 iam_role=cfg.iam_role or None, role_arn=settings.role.role_arn if settings.role else None,
-                queue=cfg.sqs_queue_url, region=cfg.region, proxy=settings.proxy.display() if settings.proxy.enabled else None,
+                queue=cfg.sqs_queue_url, region=cfg.region,
+                proxy=settings.proxy.display() if settings.proxy.enabled else None,
                 default_credentials=settings.account.uses_default_chain or None))
 
     writer = XmlEventWriter(out_binary, f"{SCHEME_NAME}://{cfg.name}", cfg.index, cfg.host)
@@ -141,7 +142,7 @@ def run(text: str, out_binary, err: IO[str]) -> int:
             try:
                 parts = build_input(cfg, Settings(settings.account, settings.role, settings.proxy), sink=writer,
                                     log=log, checkpoint_dir=checkpoint_dir, stop=stop,
-                                    sns_validator=_sns_validator(cfg, settings, log))
+                                    sns_validator=_sns_validator(cfg, settings))
                 built["parts"] = parts
                 break
             except AwsCallError as exc:  # e.g. the role cannot be assumed (yet)
@@ -172,7 +173,8 @@ def run(text: str, out_binary, err: IO[str]) -> int:
         thread.join(0.5)
     thread.join(7.0)
     if thread.is_alive():
-        log.warning(kv(action="stop_timeout", detail="workers still busy; their messages come back after the visibility timeout"))
+        log.warning(kv(action="stop_timeout",
+                       detail="workers still busy; their messages come back after the visibility timeout"))
     writer.close()
     if "parts" in built:
         built["parts"].checkpoint.close()
@@ -180,7 +182,7 @@ def run(text: str, out_binary, err: IO[str]) -> int:
     return status["code"]
 
 
-def _sns_validator(cfg: InputConfig, settings: _Settings, log):
+def _sns_validator(cfg: InputConfig, settings: _Settings):
     if not cfg.validate_sns_signature:
         return None
     from sqs_s3_audit_engine.sns import SnsSignatureValidator

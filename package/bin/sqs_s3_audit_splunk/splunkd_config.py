@@ -187,7 +187,8 @@ class SplunkdConfig:
             return None
         return self._read(conf_file, conf, stanza, what, required=False)
 
-    def _read(self, conf_file: ConfFile, conf: str, stanza: str, label: str, required: bool) -> Optional[Dict[str, str]]:
+    def _read(self, conf_file: ConfFile, conf: str, stanza: str, label: str,
+              required: bool) -> Optional[Dict[str, str]]:
         try:
             raw = conf_file.get(stanza)
         except ConfStanzaNotExistException:
@@ -326,7 +327,8 @@ def _bypass_env_proxy_for(host: str) -> None:
     proxy meant for the Internet never sees the session key. The add-on's own
     proxy (the ``[proxy]`` stanza) is configured separately for AWS.
     """
-    if not any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")):
+    proxy_variables = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+    if not any(os.environ.get(k) for k in proxy_variables):
         return
     bare = host.strip("[]")
     for key in ("NO_PROXY", "no_proxy"):

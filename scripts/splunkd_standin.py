@@ -17,6 +17,9 @@ splunkd documents (Atom XML by default, JSON with ``output_mode=json``):
 * ``GET  .../storage/passwords`` (list with ``count``/``search``),
   ``GET``/``POST``/``DELETE .../storage/passwords/<realm>:<username>:``,
   ``POST .../storage/passwords`` (``name``, ``password``, ``realm``).
+* ``.../data/inputs/<kind>[/<name>[/disable|/enable]]``: the ``[<kind>://<name>]``
+  stanzas of ``inputs.conf``, as the UCC input handler (splunktaucclib's
+  ``DataInputModel``) lists, creates, updates, disables and enables them.
 
 Every request must carry ``Authorization: Splunk <session key>``; otherwise the
 answer is splunkd's 401 ``call not properly authenticated``.
@@ -394,7 +397,23 @@ class SplunkdStandIn:
                 return self._configs(method, owner, app, segments[1][5:], segments[2:], params)
             if head == "storage" and len(segments) >= 2 and segments[1] == "passwords":
                 return self._storage_passwords(method, owner, app, segments[2:], params)
+            if head == "data" and len(segments) >= 3 and segments[1] == "inputs":
+                return self._data_inputs(method, owner, app, segments[2], segments[3:], params)
         raise _Error(404, "Not Found")
+
+    # data/inputs/<kind>: the [<kind>://<name>] stanzas of inputs.conf --------
+    def _data_inputs(self, method, owner, app, kind, rest, params):
+        prefix = f"{kind}://"
+        if rest:
+            rest = [prefix + rest[0]] + rest[1:]
+        elif method == "POST":
+            params = dict(params, name=[prefix + (_first(params, "name") or "")])
+        status, _, entries, extra = self._configs(method, owner, app, "inputs", rest, params)
+        renamed = [
+            _Entry(e.title[len(prefix):], ["data", "inputs", kind, e.title[len(prefix):]], e.acl, e.content, e.author)
+            for e in entries if e.title.startswith(prefix)
+        ]
+        return status, kind, renamed, extra
 
     # properties ---------------------------------------------------------
     def _properties(self, method, owner, app, rest, params):

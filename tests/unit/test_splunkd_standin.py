@@ -112,6 +112,20 @@ def test_both_of_splunklibs_http_paths_read_a_stanza(splunkd, path):
     assert splunkd.request_log and all(r["user_agent"].startswith(agent) for r in splunkd.request_log)
 
 
+def test_data_inputs_serve_the_inputs_conf_stanzas_of_their_kind(splunkd):
+    """What splunktaucclib's DataInputModel does on the Inputs page: create, read, disable."""
+    base = f"{splunkd.base_url}{NS}/data/inputs/sqs_s3_audit"
+    auth = {"Authorization": f"Splunk {KEY}"}
+    created = requests.post(base, data={"name": "ct", "account": "prod", "output_mode": "json"}, headers=auth,
+                            timeout=10)
+    assert created.status_code == 201 and created.json()["entry"][0]["name"] == "ct"
+    assert conf_manager(splunkd, "inputs").get_conf("inputs").get("sqs_s3_audit://ct")["account"] == "prod"
+    requests.post(f"{base}/ct/disable", data={"output_mode": "json"}, headers=auth, timeout=10).raise_for_status()
+    one = requests.get(f"{base}/ct", params={"output_mode": "json"}, headers=auth, timeout=10).json()["entry"]
+    assert [(e["name"], e["content"]["disabled"]) for e in one] == [("ct", True)]  # JSON: a boolean, as splunkd
+    assert requests.get(f"{base}/other", headers=auth, timeout=10).status_code == 404
+
+
 def test_get_conf_checks_the_conf_exists_in_properties(splunkd):
     splunkd.add_conf(ACCOUNT_CONF)
     conf_manager(splunkd, ACCOUNT_CONF).get_conf(ACCOUNT_CONF)

@@ -1,0 +1,1 @@
+"""Stand-in for splunkd's ``splunk.clilib`` (tests only): see ../../README.md."""

@@ -12,6 +12,9 @@ Fixes:
     None.
   * ``solnlib/observability.py`` needs grpcio/opentelemetry, which are not
     shipped; the module is removed so nothing can import it by accident.
+  * ``lib/bin/`` holds the console scripts pip writes for the libraries
+    (``normalizer``, ``pyrsa-*``, ``jp.py``...), pointing at the build's
+    interpreter; nothing imports them, so the folder is removed.
   * ucc-gen writes the fields of every configuration tab into one
     ``ta_sqs_s3_audit_account.conf.spec``; the account and iam_role spec files
     are rewritten from globalConfig.json, one per conf file.
@@ -119,6 +122,13 @@ def remove_observability(app: Path) -> None:
     if module.exists():
         module.unlink()
         info("removed lib/solnlib/observability.py (needs grpcio/opentelemetry)")
+
+
+def remove_console_scripts(app: Path) -> None:
+    scripts = app / "lib" / "bin"
+    if scripts.is_dir():
+        shutil.rmtree(scripts)
+        info("removed lib/bin/ (console scripts of the libraries, for the build's interpreter)")
 
 
 def _imports_observability(node: ast.AST, package: str) -> bool:
@@ -421,6 +431,7 @@ def main() -> int:
 
     patch_botocore_csm(app, problems)
     remove_observability(app)
+    remove_console_scripts(app)
     write_tab_specs(app, global_config)
 
     check_lib_imports(app, problems)

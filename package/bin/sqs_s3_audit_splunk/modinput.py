@@ -40,6 +40,7 @@ from .splunkd_config import SplunkdConfig, SplunkdConfigError
 
 __all__ = ["main", "entry", "load_settings", "validate"]
 
+
 class _Settings:
     """Everything the input reads from splunkd, already validated."""
 

@@ -21,13 +21,17 @@ from sqs_s3_audit_engine.errors import ConfigError
 from sqs_s3_audit_splunk.protocol import SPLUNKD_SETTINGS, input_fields, scheme_xml
 
 QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/audit"
-#: a valid value for each parameter whose empty value is not enough to be read in full
+#: a valid value for each required parameter and for each one that parse_input reads only
+#: under a condition (the backfill needs its bucket and date, the table needs the DynamoDB
+#: store); a parameter not in globalConfig.json is ignored here
 EXAMPLES = {
     "account": "prod",
     "sqs_queue_url": QUEUE,
     "backfill_bucket": "audit-bucket",
     "backfill_start_date": "2025-03-01",
     "backfill_prefix": "AWSLogs/",
+    "checkpoint_store": "dynamodb",
+    "checkpoint_table": "sqs-s3-audit-checkpoints",
 }
 FIELDS = {e["field"]: e for e in input_fields()}
 PARAMETERS = [name for name in FIELDS if name not in SPLUNKD_SETTINGS]

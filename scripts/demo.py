@@ -148,8 +148,12 @@ def main() -> int:
         report(procs, expected, aws, elapsed)
         left = sum(aws.depth(expected[n][0].queue_url) for n in inputs)
         dead = sum(aws.depth(expected[n][0].dlq_url) for n in inputs)
+        # solnlib reaches splunkd through the requests shipped in lib/, as inside splunkd
+        agents = sorted({r["user_agent"].split(" ")[0] for r in standin.request_log})
+        say(f"splunkd was read by: {', '.join(agents)} (requests from lib/)")
     got = sum(len(parse_events(p.stdout)) for p in procs.values())
-    ok = got == total_expected and left == 0 and dead == 0 and all(p.proc.returncode == 0 for p in procs.values())
+    ok = (got == total_expected and left == 0 and dead == 0 and all(p.proc.returncode == 0 for p in procs.values())
+          and all(agent.startswith("solnlib/") for agent in agents))
     say()
     say("Demo " + ("succeeded: every record written exactly once." if ok else "FAILED: see above and .demo/"))
     return 0 if ok else 1

@@ -44,3 +44,24 @@ def test_scheme_is_xml_streaming_with_external_validation():
     assert root.findtext("streaming_mode") == "xml"
     required = {a.get("name") for a in root.iter("arg") if a.findtext("required_on_create") == "true"}
     assert required == {"account", "sqs_queue_url"}
+
+
+def test_run_request_params_are_stripped_and_the_stanzas_app_is_not_a_parameter():
+    header, _, params = parse_input_xml(RUN.replace("<session_key>k</session_key>", "<session_key> k\n</session_key>")
+                                        .replace(">prod<", ">  prod \n<"))
+    assert header["session_key"] == "k" and params["account"] == "prod"
+    assert "__app" not in params and set(params) == {"account", "sqs_queue_url"}
+
+
+def test_a_multi_valued_parameter_is_refused_naming_it():
+    text = RUN.replace('<param name="account">prod</param>',
+                       '<param_list name="account"><value>a</value><value>b</value></param_list>')
+    with pytest.raises(ConfigError) as caught:
+        parse_input_xml(text)
+    assert caught.value.parameter == "account"
+
+
+def test_a_run_request_without_a_stanza_is_refused():
+    with pytest.raises(ConfigError) as caught:
+        parse_input_xml("<input><server_uri>x</server_uri><configuration></configuration></input>")
+    assert caught.value.parameter == "stanza"

@@ -11,6 +11,7 @@ HTTP with real boto3 calls, as the add-on talks to AWS.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -19,7 +20,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import boto3
 from botocore.config import Config
@@ -71,6 +72,21 @@ class MotoServer:
         """Forget every resource (moto's reset API)."""
         req = urllib.request.Request(self.endpoint + "/moto-api/reset", method="POST")
         urllib.request.urlopen(req, timeout=10).read()
+
+    @contextlib.contextmanager
+    def iam_enforced(self) -> Iterator[None]:
+        """moto checks keys and identity policies inside the block (vendor-side calls too);
+        it accepts any key again afterwards (its ``/moto-api/reset-auth``)."""
+        self._set_auth("0")
+        try:
+            yield
+        finally:
+            self._set_auth("inf")
+
+    def _set_auth(self, free_calls: str) -> None:
+        request = urllib.request.Request(self.endpoint + "/moto-api/reset-auth", data=free_calls.encode(),
+                                         method="POST", headers={"Content-Type": "text/plain"})
+        urllib.request.urlopen(request, timeout=10).read()
 
     def stop(self) -> None:
         if self._proc and self._proc.poll() is None:

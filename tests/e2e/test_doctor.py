@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
@@ -69,12 +68,6 @@ def run_doctor(python, standin, name, key=KEY, via_stdin=False):
 
 def statuses(stdout):
     return [line.split()[0] for line in stdout.splitlines()]
-
-
-def set_moto_auth(moto_server, count):
-    request = urllib.request.Request(moto_server.endpoint + "/moto-api/reset-auth", data=count.encode(),
-                                     method="POST", headers={"Content-Type": "text/plain"})
-    urllib.request.urlopen(request, timeout=10).read()
 
 
 @pytest.fixture(scope="module")
@@ -162,11 +155,8 @@ def test_a_wrong_or_absent_session_key_fails_saying_so(python, configured):
 def test_keys_aws_rejects_fail_the_credentials_check_without_printing_the_secret(configured, moto_server):
     standin, _, _ = configured
     python = PYTHONS[sorted(PYTHONS)[0]]
-    set_moto_auth(moto_server, "0")
-    try:
+    with moto_server.iam_enforced():
         code, out, err = run_doctor(python, standin, "rejected")
-    finally:
-        set_moto_auth(moto_server, "inf")
     assert code == 1 and statuses(out) == ["PASS", "FAIL"], out + err
     assert "FAIL credentials:" in out and "InvalidClientTokenId" in out and "Accounts > rejected" in out
     assert_no_secret(out, err)

@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
@@ -97,12 +96,6 @@ def test_an_account_with_only_one_of_its_keys_is_refused_and_not_saved(python, i
     assert not [r for r in splunkd.request_log if r["method"] == "POST"]
 
 
-def _set_moto_auth(moto_server, count: str) -> None:
-    request = urllib.request.Request(moto_server.endpoint + "/moto-api/reset-auth", data=count.encode(),
-                                     method="POST", headers={"Content-Type": "text/plain"})
-    urllib.request.urlopen(request, timeout=10).read()
-
-
 def test_an_account_edit_is_checked_with_the_stored_secret_when_the_form_sends_it_masked(
         python, installed, vendor, moto_server):
     """With moto's IAM authentication on, so that a wrong secret is rejected as AWS would."""
@@ -113,17 +106,16 @@ def test_an_account_edit_is_checked_with_the_stored_secret_when_the_form_sends_i
     standin.add_stanza("ta_sqs_s3_audit_account", "stored", fields={"aws_access_key_id": key["AccessKeyId"]},
                        encrypted={"aws_secret_access_key": key["SecretAccessKey"]})
     standin.start()
-    _set_moto_auth(moto_server, "0")
     try:
-        masked = call(python, installed, standin, "account", "edit", "stored",
-                      {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": "******"},
-                      AWS_ENDPOINT_URL_STS=moto_server.endpoint)
-        wrong = call(python, installed, standin, "account", "edit", "stored",
-                     {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": "not-it"},
-                     AWS_ENDPOINT_URL_STS=moto_server.endpoint)
+        with moto_server.iam_enforced():
+            masked = call(python, installed, standin, "account", "edit", "stored",
+                          {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": "******"},
+                          AWS_ENDPOINT_URL_STS=moto_server.endpoint)
+            wrong = call(python, installed, standin, "account", "edit", "stored",
+                         {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": "not-it"},
+                         AWS_ENDPOINT_URL_STS=moto_server.endpoint)
         kept = read(standin).account("stored")
     finally:
-        _set_moto_auth(moto_server, "inf")
         standin.stop()
     assert masked["status"] == 200
     assert wrong["status"] == 400 and "AWS rejected these keys" in wrong["message"]

@@ -11,10 +11,8 @@ that may not call sts:AssumeRole at all.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
-import urllib.request
 
 
 import sample_logs as samples
@@ -155,22 +153,6 @@ def test_an_empty_queue_passes_saying_no_object_was_read(vendor, moto_server):
 
 # ------------------------------------------------------------------ with IAM enforced
 
-def _set_moto_auth(moto_server, count: str) -> None:
-    request = urllib.request.Request(moto_server.endpoint + "/moto-api/reset-auth", data=count.encode(),
-                                     method="POST", headers={"Content-Type": "text/plain"})
-    urllib.request.urlopen(request, timeout=10).read()
-
-
-@contextlib.contextmanager
-def iam_enforced(moto_server):
-    """moto checks keys and identity policies from here on (vendor-side calls are refused too)."""
-    _set_moto_auth(moto_server, "0")
-    try:
-        yield
-    finally:
-        _set_moto_auth(moto_server, "inf")
-
-
 def iam_user(vendor, actions) -> AccountConfig:
     user = name("doc-user")
     vendor.iam.create_user(UserName=user)
@@ -182,7 +164,7 @@ def iam_user(vendor, actions) -> AccountConfig:
 
 def test_with_iam_enforced_rejected_keys_fail_the_credentials_check_and_nothing_after_it(vendor, moto_server):
     feed = ready_feed(vendor, "doc-keys")
-    with iam_enforced(moto_server):
+    with moto_server.iam_enforced():
         got = checks(moto_server, feed.queue_url, account=AccountConfig("acct", "AKIAREJECTEDKEY00000", "not-it"))
     assert list(got) == ["credentials"]
     assert got["credentials"].status == "FAIL" and "InvalidClientTokenId" in got["credentials"].message
@@ -194,7 +176,7 @@ def test_with_iam_enforced_a_user_without_sts_assume_role_fails_the_role_check_n
     feed = ready_feed(vendor, "doc-trust")
     account = iam_user(vendor, ["sts:GetCallerIdentity", "sqs:*", "s3:*"])
     role = RoleConfig("reader", vendor.create_role(name("DocDenied"), "ext-1"), "ext-1", 900)
-    with iam_enforced(moto_server):
+    with moto_server.iam_enforced():
         got = checks(moto_server, feed.queue_url, role, account=account)
     assert got["credentials"].status == "PASS" and got["role"].status == "FAIL"
     message = got["role"].message
@@ -206,7 +188,7 @@ def test_with_iam_enforced_a_user_without_sts_assume_role_fails_the_role_check_n
 def test_with_iam_enforced_a_user_without_sqs_rights_fails_the_queue_check_naming_the_action(vendor, moto_server):
     feed = ready_feed(vendor, "doc-nosqs")
     account = iam_user(vendor, ["sts:GetCallerIdentity", "s3:*"])
-    with iam_enforced(moto_server):
+    with moto_server.iam_enforced():
         got = checks(moto_server, feed.queue_url, account=account)
     assert got["queue"].status == "FAIL"
     assert "sqs:GetQueueAttributes denied on" in got["queue"].message and feed.queue_arn in got["queue"].message
@@ -216,7 +198,7 @@ def test_with_iam_enforced_a_user_without_sqs_rights_fails_the_queue_check_namin
 def test_with_iam_enforced_a_user_without_s3_get_object_fails_the_object_check_with_the_kms_hint(vendor, moto_server):
     feed = ready_feed(vendor, "doc-nos3")
     account = iam_user(vendor, ["sts:GetCallerIdentity", "sqs:*"])
-    with iam_enforced(moto_server):
+    with moto_server.iam_enforced():
         got = checks(moto_server, feed.queue_url, account=account)
     assert got["queue"].status == "PASS" and got["object"].status == "FAIL"
     message = got["object"].message

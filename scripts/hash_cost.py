@@ -19,11 +19,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "package", "bin"), os.path.join(ROOT, "scripts")]
 
-import sample_logs as samples  # noqa: E402
-from sqs_s3_audit_engine.delivery.batches import Delivery  # noqa: E402
-from sqs_s3_audit_engine.delivery.checkpoint import Checkpoint  # noqa: E402
-from sqs_s3_audit_engine.events import ObjectEvents  # noqa: E402
-from sqs_s3_audit_engine.integrity import ContentHash  # noqa: E402
+import sample_logs as samples
+from sqs_s3_audit_engine.delivery.batches import Delivery
+from sqs_s3_audit_engine.delivery.checkpoint import Checkpoint
+from sqs_s3_audit_engine.events import ObjectEvents
+from sqs_s3_audit_engine.integrity import ContentHash
 
 
 class NullSink:

@@ -57,13 +57,13 @@ def log_text(tmp_path, name):
     return open(found[0], encoding="utf-8").read() if found else ""
 
 
-def start(python, splunkd, moto_server, feed, cloudtrail, tmp_path, name, **extra):  # noqa: F811
+def start(python, splunkd, moto_server, feed, cloudtrail, tmp_path, name, **extra):  # noqa: F811 - splunkd and cloudtrail are fixtures imported from test_built_input
     xml = input_xml(splunkd.base_url, SESSION_KEY, str(tmp_path / "ckpt"), name, params(moto_server, feed, **extra))
     return RunningInput(PYTHONS[python], xml, str(tmp_path), extra_env={"AWS_ENDPOINT_URL_CLOUDTRAIL": cloudtrail.endpoint})
 
 
 @pytest.mark.parametrize("python", sorted(PYTHONS), ids=sorted(PYTHONS))
-def test_built_input_validates_digests(python, moto_server, vendor, splunkd, cloudtrail, tmp_path):  # noqa: F811
+def test_built_input_validates_digests(python, moto_server, vendor, splunkd, cloudtrail, tmp_path):  # noqa: F811 - splunkd and cloudtrail are fixtures imported from test_built_input
     feed = vendor.create_feed(f"dg-{python}-{os.getpid()}", f"dg-{python}-{os.getpid()}", notify=False)
     org = [Trail(cloudtrail, feed.bucket, account=a, region=r, name="org-trail", org="o-exampleorgid")
            for a in ("111122223333", "444455556666") for r in ("us-east-1", "eu-west-1")]
@@ -119,7 +119,7 @@ def test_built_input_validates_digests(python, moto_server, vendor, splunkd, clo
 
 
 @pytest.mark.parametrize("python", sorted(PYTHONS), ids=sorted(PYTHONS))
-def test_built_input_without_list_public_keys_and_with_skip(python, moto_server, vendor, splunkd, cloudtrail, tmp_path):  # noqa: F811
+def test_built_input_without_list_public_keys_and_with_skip(python, moto_server, vendor, splunkd, cloudtrail, tmp_path):  # noqa: F811 - splunkd and cloudtrail are fixtures imported from test_built_input
     feed = vendor.create_feed(f"dd-{python}-{os.getpid()}", f"dd-{python}-{os.getpid()}", notify=False)
     trail = Trail(cloudtrail, feed.bucket, region="sa-east-1")
     f = trail.log_file()

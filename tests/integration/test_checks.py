@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 
 import sample_logs as samples
 from aws_emulator import REGION, TEST_KEY_ID, TEST_SECRET

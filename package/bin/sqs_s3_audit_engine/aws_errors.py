@@ -2,8 +2,9 @@
 
 ``aws.wrap_error``/``aws.is_retryable`` (every AWS call), the doctor's checks
 (``checks``), the CloudTrail public-key look-up (``integrity.public_keys``) and the checks
-on save (``sqs_s3_audit_splunk.save_checks``) all use these sets. A code is the ``Error.Code`` of an AWS answer, or the botocore exception's class
-name when no answer came (``EndpointConnectionError``...).
+on save (``sqs_s3_audit_splunk.save_checks``) all use these sets. A code is the
+``Error.Code`` of an AWS answer, or the botocore exception's class name when no answer
+came (``EndpointConnectionError``...).
 """
 
 from __future__ import annotations

@@ -83,3 +83,11 @@ def test_every_retryable_code_is_retried_even_as_a_400(code):
 @pytest.mark.parametrize("code", sorted(ALL_CODES - aws_errors.RETRYABLE_CODES - aws_errors.UNREACHABLE_CODES))
 def test_a_refusal_is_not_retried(code):
     assert not is_retryable(client_error(code, 403))
+
+
+def test_an_invalid_request_is_not_retried_but_a_dropped_connection_is():
+    from botocore.exceptions import EndpointConnectionError, ParamValidationError
+
+    assert not is_retryable(ParamValidationError(report="Invalid bucket name \"a\\nb\""))
+    assert not wrap_error("s3:GetObject", ParamValidationError(report="Invalid bucket name")).retryable
+    assert is_retryable(EndpointConnectionError(endpoint_url="https://s3.amazonaws.com"))

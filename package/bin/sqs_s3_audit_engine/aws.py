@@ -22,7 +22,8 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
@@ -57,6 +58,8 @@ def is_retryable(exc: BaseException) -> bool:
         code = exc.response.get("Error", {}).get("Code", "")
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0
         return code in RETRYABLE_CODES or status >= 500
+    if isinstance(exc, ParamValidationError):
+        return False  # the request itself is invalid (a bucket name S3 cannot have): asking again cannot help
     return isinstance(exc, (BotoConnectionError, BotoCoreError, OSError, ResponseParserError))
 
 

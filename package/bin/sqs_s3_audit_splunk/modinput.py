@@ -29,7 +29,7 @@ from sqs_s3_audit_engine.config import (
     parse_role,
 )
 from sqs_s3_audit_engine.errors import AwsCallError, ConfigError
-from sqs_s3_audit_engine.metrics import kv
+from sqs_s3_audit_engine.metrics import kv, one_line
 from sqs_s3_audit_engine.retry import ErrorReporter
 from sqs_s3_audit_engine.wiring import InputParts, Settings, build_input
 
@@ -97,7 +97,7 @@ def run(text: str, out_binary, err: IO[str]) -> int:
         header, stanza, params = parse_input_xml(text)
         cfg = parse_input(stanza, params)
     except (ConfigError, ET.ParseError) as exc:
-        err.write(f"ERROR sqs_s3_audit: invalid input configuration: {exc}\n")
+        err.write(f"ERROR sqs_s3_audit: invalid input configuration: {one_line(str(exc))}\n")
         return 1
     redactor = RedactingFilter([header.get("session_key", "")])
     log = setup_logger(cfg.name, "INFO", redactor)
@@ -118,7 +118,7 @@ def run(text: str, out_binary, err: IO[str]) -> int:
         settings = load_settings(splunkd, cfg)
     except (ConfigError, SplunkdConfigError) as exc:
         log.error(kv(action="config_error", input=cfg.name, detail=str(exc)))
-        err.write(f"ERROR sqs_s3_audit://{cfg.name}: {redactor.redact(str(exc))}\n")
+        err.write(f"ERROR sqs_s3_audit://{one_line(cfg.name)}: {one_line(redactor.redact(str(exc)))}\n")
         return 1
     for secret in (settings.account.secret_access_key, settings.role.external_id if settings.role else "",
                    settings.proxy.password):

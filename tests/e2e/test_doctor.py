@@ -71,7 +71,7 @@ def statuses(stdout):
 
 
 @pytest.fixture(scope="module")
-def configured(moto_server, cloudtrail):
+def configured(moto_server, cloudtrail):  # noqa: ARG001 - cloudtrail: up first, so run_doctor finds CLOUDTRAIL_ENDPOINT set
     """The stand-in with inputs ``good`` (a waiting CloudTrail object, no DLQ), ``broken`` (no such
     queue) and ``rejected`` (keys moto refuses once its authentication is on)."""
     from aws_emulator import VendorSide
@@ -127,7 +127,7 @@ def test_list_public_keys_denied_is_a_warning_that_names_the_permission(python, 
     finally:
         cloudtrail.deny = False
     assert code == 0, out + err  # a warning: digests are still checked for hashes and completeness
-    [line] = [l for l in out.splitlines() if "cloudtrail_public_keys" in l]
+    [line] = [found for found in out.splitlines() if "cloudtrail_public_keys" in found]
     assert line.startswith("WARN cloudtrail_public_keys: cloudtrail:ListPublicKeys denied (AccessDeniedException)")
     assert "grant cloudtrail:ListPublicKeys" in line
 

@@ -135,7 +135,7 @@ def unescape(value: str) -> str:
 
 @pytest.mark.parametrize("python", sorted(PYTHONS), ids=sorted(PYTHONS))
 def test_hostile_keys_and_bodies_keep_the_stream_well_formed_and_the_log_one_entry_per_line(
-        python, moto_server, vendor, tmp_path):
+        python, vendor, tmp_path):
     tag = f"{python}-{os.getpid()}-{time.time_ns() % 10**6}"
     feed = vendor.create_feed(f"hostile-{tag}", f"hostile-{tag}", notify=False, visibility_timeout=2, max_receives=1)
     expected: Dict[str, List[dict]] = {}
@@ -189,7 +189,7 @@ def _deep(levels: int = 100_000) -> str:
 
 @pytest.mark.parametrize("python", sorted(PYTHONS), ids=sorted(PYTHONS))
 def test_objects_built_to_hurt_a_parser_are_named_and_the_good_records_written_in_bounded_memory(
-        python, moto_server, vendor, tmp_path):
+        python, vendor, tmp_path):
     tag = f"{python}-{os.getpid()}-{time.time_ns() % 10**6}"
     feed = vendor.create_feed(f"hurt-{tag}", f"hurt-{tag}", visibility_timeout=3, max_receives=1)
     good_ids: List[str] = []

@@ -228,7 +228,7 @@ def test_one_queue_carrying_every_aws_log_type_at_once_drains_exactly_once(vendo
     feed = vendor.create_feed(unique("every"), unique("every"), via_sns=True, visibility_timeout=5)
     topic = config_topic(vendor, feed)
     expected = {}
-    for name, aws_key, other_key, body, records in TYPES:
+    for _name, aws_key, other_key, body, records in TYPES:
         for key in (aws_key, other_key):
             vendor.put_object(feed.bucket, key, body)
             expected[key] = records

@@ -81,7 +81,7 @@ def test_altered_unannounced_and_deleted_files_forged_signatures_and_broken_chai
     trail = Trail(cloudtrail, feed.bucket)
     good, altered, excluded, deleted = (trail.log_file() for _ in range(4))
     tampered = trail.log_file(records=[{"eventVersion": "1.08", "eventID": "forged", "eventTime": "2025-03-04T15:20:00Z"}])
-    altered.body, tampered_raw = tampered.body, tampered.raw  # S3 holds other content than CloudTrail hashed
+    altered.body = tampered.body  # S3 holds other content than CloudTrail hashed
     excluded.key = excluded.key.replace(".json.gz", ".skipme.json.gz")
     put(vendor, good, altered, excluded)
     first = trail.digest([good, altered, excluded, deleted])
@@ -115,7 +115,7 @@ def test_a_digest_arriving_before_its_log_files_waits_for_them(vendor, moto_serv
     vendor.send(feed.queue_url, json.dumps({"s3Bucket": feed.bucket, "s3ObjectKey": [digest.key]}))
     sink = CollectingSink()
     collector = make_collector(moto_server.endpoint, feed.queue_url, str(tmp_path), sink, cloudtrail_digest_grace=120)
-    run_until(collector, lambda: vendor.depth(feed.queue_url) == 0 and any("digest_pending" in l for l in collector.log_lines), 60)
+    run_until(collector, lambda: vendor.depth(feed.queue_url) == 0 and any("digest_pending" in line for line in collector.log_lines), 60)
     assert digest_events(sink) == {}, "pending: its files were not read yet"
     vendor.send(feed.queue_url, json.dumps({"s3Bucket": feed.bucket, "s3ObjectKey": [f.key for f in files]}))
     collect(vendor, moto_server, feed, tmp_path, sink, 1, cloudtrail_digest_grace=120)  # a restart, too

@@ -34,7 +34,7 @@ def test_the_doctor_prints_one_line_per_check(monkeypatch, capsys):
              CheckResult(WARN, "objects", f"key x{FORGED}.json"),
              CheckResult(FAIL, "queue", f"AWS said: {FORGED}", "AccessDenied")]
     monkeypatch.setenv("SPLUNK_SESSION_KEY", "session-key-123")
-    monkeypatch.setattr(doctor, "diagnose", lambda *args: found)
+    monkeypatch.setattr(doctor, "diagnose", lambda *_args: found)
     assert doctor.main(["--input", "in"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3

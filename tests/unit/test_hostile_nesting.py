@@ -85,7 +85,7 @@ def test_positions_are_the_same_on_every_read_so_a_resume_lands_right():
 def test_the_interpreter_is_fine_after_a_too_deep_record():
     bad = []
     events = ObjectEvents(io.BytesIO(("\n".join([DEEP_OBJECT] * 20 + GOOD) + "\n").encode()),
-                          bucket="b", key="k.jsonl", on_bad=lambda pos, rec: bad.append(rec.reason))
+                          bucket="b", key="k.jsonl", on_bad=lambda _pos, rec: bad.append(rec.reason))
     assert len(list(events)) == 4 and bad == ["too_deep"] * 20
 
     def nest(depth):

@@ -108,7 +108,7 @@ def test_a_file_never_announced_is_missing_after_the_grace_period(standin):
 
 def test_with_a_local_checkpoint_an_unseen_file_still_in_the_bucket_is_not_known_here(standin):
     present = {}
-    validator, clock = make(standin, grace=0, shared=False, locate=lambda b, k: present[k])
+    validator, clock = make(standin, grace=0, shared=False, locate=lambda _b, k: present[k])
     trail = Trail(standin, "ct-bucket")
     elsewhere, deleted, read, changed = (trail.log_file() for _ in range(4))
     present[elsewhere.key], present[deleted.key] = Presence(True), Presence(False)
@@ -270,7 +270,7 @@ def _documented(name):
         return handle.read()
 
 
-def test_aws_documented_digests_parse_and_their_keys_name_the_trail(standin):
+def test_aws_documented_digests_parse_and_their_keys_name_the_trail():
     sample = parse_digest(_documented("cloudtrail_digest.json"))
     [entry] = sample.log_files
     assert entry.hash_value == "9bb6196fc6b84d6f075a56548feca262bd99ba3c2de41b618e5b6e22c1fc71f6"

@@ -131,7 +131,7 @@ def test_positions_count_bad_records_and_resume_after_start():
     assert [d for _, d in events] == ['{"a":1}', '{"a":2}', '{"a":3}'] and events.position == 4
     assert bad == [(1, "invalid_json")]
     bad.clear()
-    events = ObjectEvents(io.BytesIO(body), bucket="b", key="k", start=2, on_bad=lambda p, r: bad.append(p))
+    events = ObjectEvents(io.BytesIO(body), bucket="b", key="k", start=2, on_bad=lambda p, _r: bad.append(p))
     assert [d for _, d in events] == ['{"a":2}', '{"a":3}'] and bad == []
 
 

@@ -97,8 +97,14 @@ def event_text(item: Item) -> str:
     return text
 
 
-def decode_lines(chunks: Iterable[str], bucket: str = "", key: str = "", reader: Optional[_Reader] = None) -> Iterator[Decoded]:
-    """One item per non-empty text line."""
+def decode_lines(
+    chunks: Iterable[str], _bucket: str = "", _key: str = "", reader: Optional[_Reader] = None
+) -> Iterator[Decoded]:
+    """One item per non-empty text line.
+
+    ``_bucket``, ``_key``: unused (lines never raise ``ObjectError``); there for the
+    decoders' shared ``(chunks, bucket, key)`` signature.
+    """
     reader = reader or _Reader(chunks)
     while True:
         line = reader.line(MAX_RECORD_CHARS)

@@ -254,7 +254,9 @@ def _parse_config(doc: dict, body: str, envelope: dict) -> Notification:
         if isinstance(key, list) and len(key) == 1:
             key = key[0]
         if not isinstance(bucket, str) or not bucket or not isinstance(key, str) or not key:
-            raise NotificationError(f"AWS Config {message_type} without s3Bucket and one s3ObjectKey: {excerpt(body)!r}")
+            raise NotificationError(
+                f"AWS Config {message_type} without s3Bucket and one s3ObjectKey: {excerpt(body)!r}"
+            )
         return Notification(kind=CONFIG, objects=[ObjectRef(
             bucket=bucket, key=key, event_time=iso8601_to_epoch(doc.get("notificationCreationTime")))])
     if message_type == "OversizedConfigurationItemChangeNotification":

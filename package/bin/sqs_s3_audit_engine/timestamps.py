@@ -50,7 +50,9 @@ def _minute_epoch(prefix: str) -> int:
     if value is None:
         if len(_MINUTES) > 8192:
             _MINUTES.clear()
-        value = _timegm(int(prefix[0:4]), int(prefix[5:7]), int(prefix[8:10]), int(prefix[11:13]), int(prefix[14:16]), 0)
+        value = _timegm(
+            int(prefix[0:4]), int(prefix[5:7]), int(prefix[8:10]), int(prefix[11:13]), int(prefix[14:16]), 0
+        )
         _MINUTES[prefix] = value
     return value
 
@@ -124,7 +126,9 @@ def unix_nano_to_text(value: object) -> Optional[str]:
     return _text(nanos // 1_000_000_000, (nanos % 1_000_000_000) // 1000)
 
 
-_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTHS = {
+    m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)
+}
 
 
 def access_log_time_to_text(value: str) -> Optional[str]:

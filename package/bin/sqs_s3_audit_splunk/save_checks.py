@@ -90,7 +90,8 @@ def check_account(fields: Mapping[str, str], splunkd: Optional[SplunkdConfig] = 
         return (f"AWS rejected these keys ({result.code}): enter the current access key ID and secret access "
                 "key of the IAM user (IAM console > Users > Security credentials).")
     if result.status == FAIL:
-        log.warning("account %s not checked: AWS STS not reachable from here (%s)", one_line(name), one_line(result.code))
+        log.warning("account %s not checked: AWS STS not reachable from here (%s)",
+                    one_line(name), one_line(result.code))
     return None
 
 
@@ -138,5 +139,6 @@ def check_input(name: str, params: Mapping[str, str], splunkd: SplunkdConfig) ->
 def _refusal(result, parameter: str) -> Optional[str]:
     if result.code in DEFINITIVE_CODES:
         return f"{parameter}: {result.message}"
-    log.warning("input check could not reach AWS (%s); saving anyway: %s", one_line(result.code), one_line(result.line()))
+    log.warning("input check could not reach AWS (%s); saving anyway: %s",
+                one_line(result.code), one_line(result.line()))
     return None

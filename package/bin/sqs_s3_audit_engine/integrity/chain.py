@@ -73,12 +73,18 @@ class Chains:
         for seen in history:
             if seen.get("b") == prev_bucket and seen.get("k") == prev_key:
                 if seen.get("s") != digest.previous_signature:
-                    return ChainVerdict("broken", f"previousDigestSignature does not match the signature of {previous}", previous)
+                    return ChainVerdict(
+                        "broken", f"previousDigestSignature does not match the signature of {previous}", previous
+                    )
                 expected = digest["previousDigestHashValue"]
                 if isinstance(expected, str) and expected.lower() != seen.get("x"):
-                    return ChainVerdict("broken", f"previousDigestHashValue does not match the content of {previous}", previous)
+                    return ChainVerdict(
+                        "broken", f"previousDigestHashValue does not match the content of {previous}", previous
+                    )
                 return ChainVerdict("ok", "", previous)
         if not history:
-            return ChainVerdict("first", f"first digest of the trail this input has seen; {previous} was not read here", previous)
+            return ChainVerdict(
+                "first", f"first digest of the trail this input has seen; {previous} was not read here", previous
+            )
         return ChainVerdict("gap", f"the previous digest {previous} was not seen by this input (deleted, not "
                                    "announced on the queue, or read by another forwarder)", previous)

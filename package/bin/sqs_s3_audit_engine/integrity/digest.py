@@ -126,7 +126,9 @@ def parse_digest(raw: bytes) -> Digest:
         raise DigestError("digest file's logFiles is not a list")
     entries = []
     for index, item in enumerate(fields["logFiles"]):
-        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("s3Bucket", "s3Object", "hashValue")):
+        if not isinstance(item, dict) or not all(
+            isinstance(item.get(k), str) for k in ("s3Bucket", "s3Object", "hashValue")
+        ):
             raise DigestError(f"digest file's logFiles[{index}] lacks s3Bucket, s3Object or hashValue")
         entries.append(LogFileEntry(bucket=item["s3Bucket"], key=item["s3Object"],
                                     hash_value=item["hashValue"].lower(),
@@ -154,7 +156,7 @@ def verify_signature(public_key_der: bytes, message: bytes, signature_hex: str) 
         return "the x-amz-meta-signature metadata is not a hex signature"
     try:
         key = rsa.PublicKey.load_pkcs1(public_key_der, format="DER")
-    except Exception as exc:  # pyasn1 raises its own error types for malformed DER
+    except Exception as exc:  # noqa: BLE001 - pyasn1 raises its own error types for malformed DER
         return f"the public key is not a DER PKCS#1 RSA key ({type(exc).__name__})"
     try:
         method = rsa.verify(message, binascii.unhexlify(signature_hex), key)

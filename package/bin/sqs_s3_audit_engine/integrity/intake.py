@@ -43,7 +43,8 @@ class DigestIntake:
         tick_every: seconds between two looks at pending digests.
     """
 
-    def __init__(self, *, validator: Optional[DigestValidator], write: Callable[[str, str, List[Tuple[str, str]]], None],
+    def __init__(self, *, validator: Optional[DigestValidator],
+                 write: Callable[[str, str, List[Tuple[str, str]]], None],
                  log: logging.Logger, finish: Optional[Callable[[str], None]] = None, tick_every: float = 2.0):
         self.validator = validator
         self.finish = finish
@@ -89,7 +90,8 @@ class DigestIntake:
         for chunk in decompressed(iter_body(response["Body"]), bucket, key):
             size += len(chunk)
             if size > MAX_DIGEST_BYTES:
-                raise ObjectError(bucket, key, "invalid_digest", f"larger than {MAX_DIGEST_BYTES} bytes: not a digest file")
+                raise ObjectError(bucket, key, "invalid_digest",
+                                  f"larger than {MAX_DIGEST_BYTES} bytes: not a digest file")
             parts.append(chunk)
         metadata = {str(k).lower(): str(v) for k, v in (response.get("Metadata") or {}).items()}
         try:

@@ -101,7 +101,9 @@ class PublicKeys:
             return None
         der, valid_from, valid_to = entry
         if end is not None and ((valid_from and end < valid_from) or (valid_to and end > valid_to)):
-            return KeyLookup("expired", reason=f"public key {fingerprint} was not valid at digestEndTime {end:%Y-%m-%dT%H:%M:%SZ}")
+            return KeyLookup(
+                "expired", reason=f"public key {fingerprint} was not valid at digestEndTime {end:%Y-%m-%dT%H:%M:%SZ}"
+            )
         return KeyLookup("found", der=der)
 
     def _fetch(self, region: str, start: Optional[datetime], end: Optional[datetime]) -> Optional[KeyLookup]:
@@ -130,7 +132,10 @@ class PublicKeys:
                         value = base64.b64decode(value)
                     if item.get("Fingerprint") and value:
                         keys[str(item["Fingerprint"])] = (
-                            bytes(value), parse_time(item.get("ValidityStartTime")), parse_time(item.get("ValidityEndTime")))
+                            bytes(value),
+                            parse_time(item.get("ValidityStartTime")),
+                            parse_time(item.get("ValidityEndTime")),
+                        )
                 token = answer.get("NextToken")
                 if not token:
                     break

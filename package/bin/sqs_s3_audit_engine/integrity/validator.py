@@ -27,7 +27,17 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .chain import Chains
 from .completeness import Presence, settle, tally
-from .digest import ALGORITHM, Digest, DigestError, DigestKey, LogFileEntry, parse_digest, parse_key, signing_string, verify_signature
+from .digest import (
+    ALGORITHM,
+    Digest,
+    DigestError,
+    DigestKey,
+    LogFileEntry,
+    parse_digest,
+    parse_key,
+    signing_string,
+    verify_signature,
+)
 from .public_keys import PERMISSION, PublicKeys, parse_time
 from .state import StateStore
 
@@ -156,8 +166,10 @@ class DigestValidator:
             return "not_checked", "public keys are not available to this check", ""
         if not digest_key.region:
             return "not_checked", "the digest's key does not name its region, where its public key is", ""
-        found = self.public_keys.lookup(region=digest_key.region, fingerprint=str(digest["digestPublicKeyFingerprint"]),
-                                        start=parse_time(digest["digestStartTime"]), end=parse_time(digest["digestEndTime"]))
+        found = self.public_keys.lookup(region=digest_key.region,
+                                        fingerprint=str(digest["digestPublicKeyFingerprint"]),
+                                        start=parse_time(digest["digestStartTime"]),
+                                        end=parse_time(digest["digestEndTime"]))
         if found.status == "denied":
             return "not_checked", found.reason, PERMISSION
         if found.status == "error":

@@ -74,7 +74,7 @@ def field_time(name: str, parse: Callable[[object], Optional[str]]) -> Callable[
     return read
 
 
-def _never(item: Item) -> bool:
+def _never(_item: Item) -> bool:
     return False
 
 

@@ -17,7 +17,15 @@ from ..decoders import Item
 from ..timestamps import aws_log_time_to_text
 from . import NOT_EVENT, LogType
 
-__all__ = ["LOG_TYPE", "DEFAULT_FIELDS", "KEY_PATTERN", "CloudFrontTime", "header_fields", "is_directive", "looks_like_cloudfront"]
+__all__ = [
+    "LOG_TYPE",
+    "DEFAULT_FIELDS",
+    "KEY_PATTERN",
+    "CloudFrontTime",
+    "header_fields",
+    "is_directive",
+    "looks_like_cloudfront",
+]
 
 #: The 33 columns of a standard log, in order, for a file read without its ``#Fields``.
 DEFAULT_FIELDS: Tuple[str, ...] = tuple(

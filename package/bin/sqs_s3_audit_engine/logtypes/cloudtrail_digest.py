@@ -27,7 +27,7 @@ def _recognise(item: Item) -> bool:
 
 
 def _reader():
-    return lambda item: NOT_EVENT
+    return lambda _item: NOT_EVENT
 
 
 LOG_TYPE = LogType(

@@ -75,7 +75,9 @@ def notification_time(value: object) -> Optional[str]:
 
 
 #: The S3 copy of an item change notification too large for SNS.
-KEY_PATTERN = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/Config/[^/]+/\d{4}/\d{1,2}/\d{1,2}/OversizedChangeNotification/")
+KEY_PATTERN = re.compile(
+    r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?\d{12}/Config/[^/]+/\d{4}/\d{1,2}/\d{1,2}/OversizedChangeNotification/"
+)
 
 LOG_TYPE = LogType(
     name="config_notification",

@@ -15,7 +15,7 @@ def _recognise(item: Item) -> bool:
     return item.origin == "line"
 
 
-def _no_time(item: Item) -> None:
+def _no_time(_item: Item) -> None:
     return None
 
 

@@ -20,7 +20,15 @@ from ..decoders import Item
 from ..timestamps import epoch_seconds_text
 from . import NOT_EVENT, LogType
 
-__all__ = ["LOG_TYPE", "DEFAULT_FIELDS", "KNOWN_FIELDS", "KEY_PATTERN", "FlowTime", "header_fields", "looks_like_vpcflow"]
+__all__ = [
+    "LOG_TYPE",
+    "DEFAULT_FIELDS",
+    "KNOWN_FIELDS",
+    "KEY_PATTERN",
+    "FlowTime",
+    "header_fields",
+    "looks_like_vpcflow",
+]
 
 #: The default format (version 2).
 DEFAULT_FIELDS: Tuple[str, ...] = (

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from ..decoders import Item
 from ..timestamps import number_to_text
 from . import LogType, stateless
 

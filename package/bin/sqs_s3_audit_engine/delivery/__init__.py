@@ -2,4 +2,6 @@
 
 - :mod:`.batches`     :class:`Delivery`: batching, the event sink, checkpoint advance
 - :mod:`.checkpoint`  the local journal of finished objects and in-object positions
+- :mod:`.leases`      the lease part of the checkpoint interface (one writer per object)
+- :mod:`.shared_checkpoint`  the checkpoint on a DynamoDB table shared by the forwarders of a queue
 """

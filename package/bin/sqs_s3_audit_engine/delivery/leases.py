@@ -1,0 +1,172 @@
+"""Leases on objects: one writer of an object at a time, on one forwarder or across a fleet.
+
+A checkpoint store answers where an object's next record is (``position``), records
+progress (``advance``, ``finish``) and, with this module's part of the interface, who may
+write the object now (``acquire``, ``renew``, ``release``). The local journal
+(:class:`..checkpoint.Checkpoint`) gets the lease part from :class:`LocalLeases`: the
+collector's own per-object lock already serialises writers inside one process, so a
+local lease is an in-process record that always succeeds for its owner. The shared store
+(:mod:`.shared_checkpoint`) keeps the lease in the DynamoDB item itself, with conditional
+writes, so that two forwarders never stream one object together.
+
+Failures of the store are :class:`CheckpointUnavailable` (the collector stops taking
+messages, writes nothing whose progress it cannot store and deletes nothing) and
+:class:`LeaseLost` (this writer's lease expired and another forwarder took the object:
+stop writing it, return the message).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Dict, Optional, Protocol
+
+from ..errors import EngineError
+
+__all__ = ["DONE", "Lease", "LeasedCheckpoint", "LocalLeases", "CheckpointUnavailable", "LeaseLost"]
+
+DONE = -1
+
+
+@dataclass(frozen=True)
+class Lease:
+    """The right to write one object until ``until`` (epoch seconds), granted to ``owner``.
+
+    ``position`` is where writing starts: 0 for a new object, the stored next position
+    for one a peer had started, :data:`DONE` when it is already finished (nothing to write;
+    such a lease holds nothing and needs no release).
+    """
+
+    oid: str
+    owner: str
+    until: float
+    position: int
+
+    @property
+    def done(self) -> bool:
+        return self.position == DONE
+
+
+class LeasedCheckpoint(Protocol):
+    """What the per-object path needs from a checkpoint store (local or shared)."""
+
+    owner: str
+
+    def position(self, oid: str) -> int:
+        """Next position to write: 0 unknown, :data:`DONE` finished."""
+
+    def is_done(self, oid: str) -> bool:
+        """True when the object was finished (within the retention)."""
+
+    def advance(self, oid: str, next_position: int) -> None:
+        """Every position before ``next_position`` is written and flushed."""
+
+    def finish(self, oid: str, meta: Optional[dict] = None) -> None:
+        """The whole object is written; ``meta`` (small: a content hash) is kept with it."""
+
+    def meta(self, oid: str) -> Optional[dict]:
+        """The metadata given to :meth:`finish`, or None."""
+
+    def acquire(self, oid: str, ttl: Optional[float] = None) -> Optional[Lease]:
+        """The lease of ``oid`` for ``ttl`` seconds, or None while another owner holds it."""
+
+    def renew(self, oid: str) -> None:
+        """Extend a held lease; raises :class:`LeaseLost` when it was taken over."""
+
+    def release(self, oid: str, position: Optional[int] = None) -> None:
+        """Store ``position`` (when given) first, then give the lease up."""
+
+    def close(self) -> None:
+        """Release every lease still held (positions are already stored) and stop."""
+
+
+class CheckpointUnavailable(EngineError):
+    """The checkpoint store cannot be read or written: nothing may be written or deleted.
+
+    Attributes:
+        table, region: where the store is.
+        action: the IAM action that failed (``dynamodb:UpdateItem``...).
+        code: the AWS error code or exception class name.
+        cause: ``missing``, ``denied``, ``unreachable``, ``throttled`` or ``error``: one
+            thing to fix, logged once.
+        hint: what the admin should change.
+    """
+
+    def __init__(self, *, table: str, region: str, action: str, code: str, cause: str, detail: str, hint: str):
+        super().__init__(f"checkpoint table {table} in {region}: {action} failed: {code}: {detail} ({hint})")
+        self.table, self.region, self.action = table, region, action
+        self.code, self.cause, self.detail, self.hint = code, cause, detail, hint
+        self.retryable = True  # the input waits for the table and resumes by itself
+
+
+class LeaseLost(EngineError):
+    """Another forwarder holds the object now (this lease expired): stop writing it."""
+
+    def __init__(self, oid: str, owner: str):
+        super().__init__(f"object {oid}: the lease of {owner} expired and another forwarder took it over")
+        self.oid, self.owner = oid, owner
+
+
+class LocalLeases:
+    """The lease part of the interface for the local journal (one process, in memory).
+
+    Wraps a local :class:`Checkpoint`; every other attribute is the journal's own. A lease
+    is granted unless another owner in this process holds it and it has not expired
+    (the collector's object lock normally prevents that already).
+    """
+
+    def __init__(self, checkpoint, owner: str = "local", ttl: float = 300.0):
+        self._checkpoint = checkpoint
+        self.owner = owner
+        self.ttl = ttl
+        self._held: Dict[str, Lease] = {}
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name):
+        return getattr(self._checkpoint, name)
+
+    def __len__(self) -> int:
+        return len(self._checkpoint)
+
+    def acquire(self, oid: str, ttl: Optional[float] = None, owner: Optional[str] = None) -> Optional[Lease]:
+        owner = owner or self.owner
+        now = time.time()
+        with self._lock:
+            held = self._held.get(oid)
+            if held is not None and held.owner != owner and held.until > now:
+                return None
+            position = self._checkpoint.position(oid)
+            lease = Lease(oid, owner, now + (ttl or self.ttl), position)
+            if position != DONE:
+                self._held[oid] = lease
+            return lease
+
+    def renew(self, oid: str) -> None:
+        with self._lock:
+            held = self._held.get(oid)
+            if held is not None:
+                self._held[oid] = Lease(oid, held.owner, time.time() + self.ttl, held.position)
+
+    def release(self, oid: str, position: Optional[int] = None) -> None:
+        if position is not None and position > 0:
+            self._checkpoint.advance(oid, position)
+        with self._lock:
+            self._held.pop(oid, None)
+
+    def finish(self, oid: str, meta: Optional[dict] = None) -> None:
+        if meta is None:
+            self._checkpoint.finish(oid)
+        else:
+            self._checkpoint.finish(oid, meta)
+        with self._lock:
+            self._held.pop(oid, None)
+
+    def meta(self, oid: str) -> Optional[dict]:
+        reader = getattr(self._checkpoint, "meta", None)
+        return reader(oid) if reader is not None else None
+
+    def close(self) -> None:
+        with self._lock:
+            self._held.clear()
+        self._checkpoint.close()

@@ -1,0 +1,357 @@
+"""The checkpoint shared by every forwarder of a queue: one DynamoDB item per object.
+
+The table is the admin's (partition key ``pk``, String; TTL on ``expires_at``). One item
+per object version, keyed ``<account>/<queue>#<object id>`` so that every forwarder of a
+queue finds the same item whatever endpoint or input name it uses:
+
+=============  =====  ===========================================================
+attribute      type   meaning
+=============  =====  ===========================================================
+``pk``         S      ``<account id>/<queue name>#<object id>``
+``pos``        N      next position to write; ``-1`` when the object is finished
+``owner``      S      the forwarder writing it now (absent when nobody is)
+``lease_until`` N     epoch seconds the owner's lease runs to
+``expires_at`` N      TTL: 14 days after the last change (finished objects are
+                      remembered that long, abandoned ones vanish)
+``meta``       S      JSON of the finished object's metadata (a content hash)
+``updated``    N      epoch seconds of the last change
+=============  =====  ===========================================================
+
+Every write is conditional. ``acquire`` takes the lease only when nobody holds it, the
+caller already does, or the holder's lease ran out (the holder died); ``advance`` and
+``finish`` succeed only for the holder (or a writer of an unowned item) and never move a
+position backwards, so a writer whose lease was taken over gets :class:`LeaseLost` instead
+of overwriting the new writer's progress. Held leases are renewed by a timer at a third
+of their time to live, also while the writer is blocked on a full stdout, so a live
+forwarder keeps its objects and a dead one's expire.
+
+Throttling, 5xx and dropped connections are retried by boto3's standard mode and then a
+few more times here; what still fails raises :class:`CheckpointUnavailable` naming the
+table, region, action and cause. Costs: see the README (one UpdateItem per checkpoint
+window, two or three requests per object).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from typing import Any, Callable, Dict, Optional
+
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+from .leases import DONE, CheckpointUnavailable, Lease, LeaseLost
+
+__all__ = ["SharedCheckpoint", "OutageLog", "table_arn", "RETENTION", "DEFAULT_LEASE_TTL"]
+
+RETENTION = 14 * 86400
+DEFAULT_LEASE_TTL = 60.0
+_NAMES = {"#p": "pos", "#o": "owner", "#u": "lease_until", "#e": "expires_at", "#t": "updated", "#m": "meta"}
+_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+              "Throttling", "TransactionConflictException", "LimitExceededException"}
+_DENIED = {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
+           "ExpiredTokenException", "MissingAuthenticationTokenException", "UnauthorizedOperation"}
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def table_arn(table: str, region: str, account: str = "<account id>") -> str:
+    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    return f"arn:{partition}:dynamodb:{region}:{account}:table/{table}"
+
+
+def _owner_id(label: str) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{label}:{uuid.uuid4().hex[:8]}"
+
+
+class SharedCheckpoint:
+    """A checkpoint store (see :class:`.leases.LeasedCheckpoint`) on a DynamoDB table.
+
+    Args:
+        client: a boto3 DynamoDB client (the input's session, proxy and endpoint).
+        table: the table name; region: its region (for messages).
+        scope: what the forwarders of one queue share: ``<account id>/<queue name>``.
+        owner: this forwarder's id (default: host, pid, input and a random part).
+        lease_ttl: seconds a lease lasts without renewal (the queue's visibility timeout
+            is a good value: a dead holder's object is free when its message comes back).
+        retention: seconds finished objects are remembered (``expires_at``).
+        attempts: calls tried this many times (after boto3's own retries) while the
+            table throttles or is unreachable, with backoff.
+        clock: epoch seconds (tests).
+    """
+
+    def __init__(self, client, *, table: str, region: str, scope: str, owner: str = "",
+                 lease_ttl: float = DEFAULT_LEASE_TTL, retention: float = RETENTION, attempts: int = 3,
+                 clock: Callable[[], float] = time.time, account: str = "<account id>"):
+        self.client, self.table, self.region, self.scope = client, table, region, scope
+        self.owner = owner or _owner_id(scope.rsplit("/", 1)[-1])
+        self.lease_ttl = max(float(lease_ttl), 2.0)
+        self.retention, self.attempts, self.clock = retention, max(1, attempts), clock
+        self.arn = table_arn(table, region, account)
+        self._held: Dict[str, float] = {}  # oid -> monotonic time of the last lease write
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._available = threading.Event()
+        self._available.set()
+        self._renewer: Optional[threading.Thread] = None
+        self.last_error: Optional[CheckpointUnavailable] = None
+        self.requests = 0
+
+    # -- reading -------------------------------------------------------------------
+    @property
+    def available(self) -> bool:
+        """False after a call failed with :class:`CheckpointUnavailable`, until one succeeds."""
+        return self._available.is_set()
+
+    def position(self, oid: str) -> int:
+        item = self._get(oid)
+        return int(item["pos"]["N"]) if item and "pos" in item else 0
+
+    def is_done(self, oid: str) -> bool:
+        return self.position(oid) == DONE
+
+    def meta(self, oid: str) -> Optional[dict]:
+        item = self._get(oid)
+        if not item or "meta" not in item:
+            return None
+        try:
+            return json.loads(item["meta"]["S"])
+        except (ValueError, KeyError):
+            return None
+
+    def probe(self) -> None:
+        """One consistent read; raises :class:`CheckpointUnavailable` while the table is not usable."""
+        self._get("probe")
+
+    # -- the lease -----------------------------------------------------------------
+    def acquire(self, oid: str, ttl: Optional[float] = None) -> Optional[Lease]:
+        """The lease of ``oid``; None while another live forwarder holds it.
+
+        A finished object gives a lease with ``position == DONE`` that holds nothing.
+        """
+        ttl = float(ttl or self.lease_ttl)
+        for _ in range(3):  # a holder's lease may run out between the write and the read
+            now = self.clock()
+            values = {":me": {"S": self.owner}, ":until": _n(now + ttl), ":now": _n(now), ":done": _n(DONE),
+                      ":zero": _n(0), ":exp": _n(now + self.retention)}
+            try:
+                answer = self._call("dynamodb:UpdateItem", self.client.update_item, **self._key(oid),
+                                    UpdateExpression="SET #o = :me, #u = :until, #e = :exp, #p = if_not_exists(#p, :zero)",
+                                    ConditionExpression="(attribute_not_exists(#p) OR #p <> :done) AND "
+                                                        "(attribute_not_exists(#o) OR #o = :me OR #u < :now)",
+                                    ExpressionAttributeNames=_names("#o", "#u", "#e", "#p"),
+                                    ExpressionAttributeValues=values, ReturnValues="ALL_NEW")
+            except _ConditionFailed:
+                item = self._get(oid) or {}
+                if int(item.get("pos", {}).get("N", "0")) == DONE:
+                    return Lease(oid, self.owner, 0.0, DONE)
+                holder = item.get("owner", {}).get("S", "")
+                until = float(item.get("lease_until", {}).get("N", "0"))
+                if holder and holder != self.owner and until >= self.clock():
+                    return None
+                continue
+            with self._lock:
+                self._held[oid] = time.monotonic()
+            self._start_renewer()
+            return Lease(oid, self.owner, now + ttl, int(answer["Attributes"]["pos"]["N"]))
+        return None
+
+    def renew(self, oid: str) -> None:
+        now = self.clock()
+        try:
+            self._call("dynamodb:UpdateItem", self.client.update_item, **self._key(oid),
+                       UpdateExpression="SET #u = :until", ConditionExpression="#o = :me",
+                       ExpressionAttributeNames=_names("#u", "#o"),
+                       ExpressionAttributeValues={":until": _n(now + self.lease_ttl), ":me": {"S": self.owner}})
+        except _ConditionFailed:
+            self._forget(oid)
+            raise LeaseLost(oid, self.owner) from None
+        with self._lock:
+            if oid in self._held:
+                self._held[oid] = time.monotonic()
+
+    def release(self, oid: str, position: Optional[int] = None) -> None:
+        """Store ``position`` first (when given), then free the object for a peer at once."""
+        values: Dict[str, Any] = {":me": {"S": self.owner}}
+        update = "REMOVE #o, #u"
+        condition = "#o = :me"
+        names = ["#o", "#u"]
+        if position is not None and position > 0:
+            update = "SET #p = :p, #t = :now, #e = :exp " + update
+            condition += " AND #p <> :done AND #p <= :p"
+            values.update({":p": _n(position), ":now": _n(self.clock()), ":exp": _n(self.clock() + self.retention),
+                           ":done": _n(DONE)})
+            names += ["#p", "#t", "#e"]
+        try:
+            self._call("dynamodb:UpdateItem", self.client.update_item, **self._key(oid), UpdateExpression=update,
+                       ConditionExpression=condition, ExpressionAttributeNames=_names(*names),
+                       ExpressionAttributeValues=values)
+        except _ConditionFailed:
+            pass  # already taken over: the new holder's progress stands
+        finally:
+            self._forget(oid)
+
+    # -- writing -------------------------------------------------------------------
+    def advance(self, oid: str, next_position: int) -> None:
+        """Store the position reached and extend the lease; :class:`LeaseLost` when taken over."""
+        self._write(oid, "SET #p = :p, #o = :me, #u = :until, #e = :exp, #t = :now", _n(next_position))
+
+    def finish(self, oid: str, meta: Optional[dict] = None) -> None:
+        """Mark the object finished (remembered ``retention`` seconds) and free its lease."""
+        update = "SET #p = :p, #e = :exp, #t = :now"
+        extra = {}
+        if meta is not None:
+            update += ", #m = :meta"
+            extra[":meta"] = {"S": json.dumps(meta, separators=(",", ":"), sort_keys=True)}
+        try:
+            self._write(oid, update + " REMOVE #o, #u", _n(DONE), extra)
+        finally:
+            self._forget(oid)
+
+    def close(self) -> None:
+        """Free every lease still held (their positions are stored) and stop the renewal timer."""
+        self._closed.set()
+        with self._lock:
+            held = list(self._held)
+        for oid in held:
+            try:
+                self.release(oid)
+            except CheckpointUnavailable:
+                pass  # the lease runs out by itself within lease_ttl
+
+    def _write(self, oid: str, update: str, position: Dict[str, str], extra: Optional[dict] = None) -> None:
+        now = self.clock()
+        values = {":p": position, ":me": {"S": self.owner}, ":now": _n(now), ":exp": _n(now + self.retention),
+                  ":done": _n(DONE), ":until": _n(now + self.lease_ttl)}
+        values.update(extra or {})
+        names = [name for name in _NAMES if name in update] + ["#o", "#u", "#p"]
+        if ":until" not in update:
+            del values[":until"]
+        try:
+            self._call("dynamodb:UpdateItem", self.client.update_item, **self._key(oid), UpdateExpression=update,
+                       ConditionExpression="(attribute_not_exists(#o) OR #o = :me OR #u < :now) AND "
+                                           "(attribute_not_exists(#p) OR (#p <> :done AND "
+                                           + ("#p <= :p))" if position != _n(DONE) else ":p = :done))"),
+                       ExpressionAttributeNames=_names(*names), ExpressionAttributeValues=values)
+        except _ConditionFailed:
+            self._forget(oid)
+            raise LeaseLost(oid, self.owner) from None
+        with self._lock:
+            if oid in self._held or ":until" in update:
+                self._held[oid] = time.monotonic()
+                self._start_renewer()
+
+    # -- plumbing ------------------------------------------------------------------
+    def _key(self, oid: str) -> dict:
+        return {"TableName": self.table, "Key": {"pk": {"S": f"{self.scope}#{oid}"}}}
+
+    def _get(self, oid: str) -> Optional[dict]:
+        answer = self._call("dynamodb:GetItem", self.client.get_item, **self._key(oid), ConsistentRead=True)
+        return answer.get("Item")
+
+    def _forget(self, oid: str) -> None:
+        with self._lock:
+            self._held.pop(oid, None)
+
+    def _call(self, action: str, method, **kwargs):
+        delay = 0.5
+        for attempt in range(1, self.attempts + 1):
+            self.requests += 1
+            try:
+                answer = method(**kwargs)
+            except ClientError as exc:
+                code = str(exc.response.get("Error", {}).get("Code") or "ClientError")
+                if code == _CONDITION_FAILED:
+                    self._available.set()
+                    raise _ConditionFailed() from None
+                status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+                error = self._unavailable(action, code, str(exc.response.get("Error", {}).get("Message") or exc),
+                                          status)
+            except (BotoCoreError, ResponseParserError) as exc:
+                error = self._unavailable(action, type(exc).__name__, str(exc), 0)
+            else:
+                self._available.set()
+                self.last_error = None
+                return answer
+            if error.cause not in ("throttled", "unreachable", "error") or attempt == self.attempts:
+                self._available.clear()
+                self.last_error = error
+                raise error
+            if self._closed.wait(delay):
+                raise error
+            delay *= 2
+        raise AssertionError("unreachable")
+
+    def _unavailable(self, action: str, code: str, detail: str, status: int) -> CheckpointUnavailable:
+        where = f"{self.arn}"
+        if code == "ResourceNotFoundException":
+            cause = "missing"
+            hint = (f"create the table {self.table} in {self.region} (partition key pk, String; TTL attribute "
+                    "expires_at), or correct checkpoint_table and aws_region")
+        elif code in _DENIED:
+            cause = "denied"
+            hint = f"grant {action} on {where} to the input's role or user"
+        elif code in _THROTTLED:
+            cause = "throttled"
+            hint = f"the table is throttled: use on-demand capacity for {self.table} or raise its write capacity"
+        elif status >= 500 or code.endswith("Error") and status == 0:
+            cause = "unreachable" if status == 0 else "error"
+            hint = "check dynamodb_endpoint_url, the proxy and the network path to DynamoDB"
+        else:
+            cause = "invalid"
+            hint = f"check that {self.table} has the partition key pk (String) and no sort key"
+        return CheckpointUnavailable(table=self.table, region=self.region, action=action, code=code, cause=cause,
+                                     detail=detail[:300], hint=hint)
+
+    def _start_renewer(self) -> None:
+        if self._renewer is None and not self._closed.is_set():
+            self._renewer = threading.Thread(target=self._renew_loop, name="lease-renewer", daemon=True)
+            self._renewer.start()
+
+    def _renew_loop(self) -> None:
+        period = self.lease_ttl / 3
+        while not self._closed.wait(min(1.0, period / 2)):
+            now = time.monotonic()
+            with self._lock:
+                due = [oid for oid, at in self._held.items() if now - at >= period]
+            for oid in due:
+                try:
+                    self.renew(oid)
+                except (LeaseLost, CheckpointUnavailable):
+                    pass  # the next advance of that object reports it
+
+
+class OutageLog:
+    """Logs a :class:`CheckpointUnavailable` at ERROR once per cause; INFO when the table is back."""
+
+    def __init__(self, log: logging.Logger):
+        self.log = log
+        self._seen: set = set()
+
+    def report(self, exc: CheckpointUnavailable) -> None:
+        cause = (exc.cause, exc.action if exc.cause == "denied" else "")
+        level = logging.DEBUG if cause in self._seen else logging.ERROR
+        self._seen.add(cause)
+        self.log.log(level, f"action=checkpoint_unavailable table={exc.table} region={exc.region} "
+                            f"call={exc.action} reason={exc.code} cause={exc.cause} detail=\"{exc}\"")
+
+    def recovered(self, table: str) -> None:
+        if self._seen:
+            self.log.info(f"action=checkpoint_recovered table={table}")
+            self._seen.clear()
+
+
+class _ConditionFailed(Exception):
+    pass
+
+
+def _n(value: float) -> Dict[str, str]:
+    return {"N": str(round(value, 3)) if isinstance(value, float) else str(value)}
+
+
+def _names(*placeholders: str) -> Dict[str, str]:
+    return {name: _NAMES[name] for name in dict.fromkeys(placeholders)}

@@ -59,3 +59,21 @@ def test_an_input_with_a_readable_queue_is_saved_and_bad_ones_are_refused_naming
     assert check_input("in", base(moto_server, feed.queue_url, account="ghost"), splunkd).startswith("account:")
     assert check_input("in", base(moto_server, feed.queue_url, iam_role="ghost"), splunkd).startswith("iam_role:")
     assert check_input("in", base(moto_server, "https://sqs.us-east-1.amazonaws.com/1/q"), splunkd).startswith("sqs_queue_url:")
+
+
+def test_an_input_on_a_shared_checkpoint_table_is_refused_while_the_table_is_missing_and_saved_once_it_exists(
+        vendor, moto_server, splunkd):
+    import boto3
+
+    feed = vendor.create_feed(f"save-t-{time.time_ns() % 10**8}", f"save-t-{time.time_ns() % 10**8}", notify=False)
+    table = f"save-ckpt-{time.time_ns() % 10**8}"
+    params = base(moto_server, feed.queue_url, checkpoint_store="dynamodb", checkpoint_table=table,
+                  dynamodb_endpoint_url=moto_server.endpoint)
+    refusal = check_input("in", params, splunkd)
+    assert refusal.startswith("checkpoint_table:") and table in refusal and "ResourceNotFoundException" in refusal
+    assert check_input("in", dict(params, checkpoint_table=""), splunkd).startswith("checkpoint_table: is required")
+    ddb = boto3.client("dynamodb", endpoint_url=moto_server.endpoint, region_name="us-east-1",
+                       aws_access_key_id=TEST_KEY_ID, aws_secret_access_key=TEST_SECRET)
+    ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    assert check_input("in", params, splunkd) is None

@@ -142,3 +142,24 @@ def test_backfill_needs_bucket_and_start_date_together():
         with pytest.raises(ConfigError) as info:
             parse_input("in", params(**change))
         assert info.value.parameter == parameter
+
+
+def test_the_checkpoint_store_is_local_by_default_and_dynamodb_needs_a_valid_table_name():
+    cfg = parse_input("in", params())
+    assert (cfg.checkpoint_store, cfg.checkpoint_table, cfg.dynamodb_endpoint_url) == ("local", "", "")
+    shared = parse_input("in", params(checkpoint_store="dynamodb", checkpoint_table="audit-ckpt.v1_x",
+                                      dynamodb_endpoint_url="https://vpce-0abc.dynamodb.eu-west-1.vpce.amazonaws.com"))
+    assert (shared.checkpoint_store, shared.checkpoint_table) == ("dynamodb", "audit-ckpt.v1_x")
+    assert shared.dynamodb_endpoint_url.startswith("https://vpce-0abc")
+    assert shared.checkpoint_scope == "123456789012/audit-queue"
+    for change, parameter, words in (
+            ({"checkpoint_store": "redis"}, "checkpoint_store", "local, dynamodb"),
+            ({"checkpoint_store": "dynamodb"}, "checkpoint_table", "is required"),
+            ({"checkpoint_store": "dynamodb", "checkpoint_table": "ab"}, "checkpoint_table", "not a DynamoDB table"),
+            ({"checkpoint_store": "dynamodb", "checkpoint_table": "audit ckpt"}, "checkpoint_table", "'audit ckpt'"),
+            ({"checkpoint_store": "dynamodb", "checkpoint_table": "t" * 256}, "checkpoint_table", "3-255"),
+            ({"checkpoint_store": "dynamodb", "checkpoint_table": "ckpt", "dynamodb_endpoint_url": "vpce-1"},
+             "dynamodb_endpoint_url", "not an endpoint URL")):
+        with pytest.raises(ConfigError) as info:
+            parse_input("in", params(**change))
+        assert info.value.parameter == parameter and words in str(info.value)

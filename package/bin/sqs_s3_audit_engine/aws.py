@@ -30,8 +30,8 @@ from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from .aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from .errors import AwsCallError
 
-__all__ = ["AWS_ERRORS", "AwsClients", "build_session", "build_clients", "queue_endpoint", "Queue", "ObjectStore",
-           "wrap_error", "is_retryable"]
+__all__ = ["AWS_ERRORS", "AwsClients", "build_session", "build_clients", "dynamodb_client", "queue_endpoint", "Queue",
+           "ObjectStore", "wrap_error", "is_retryable"]
 
 # An answer that is not from AWS (a proxy's error page) surfaces as ResponseParserError,
 # which is not a BotoCoreError: it is an AWS call failure all the same.
@@ -176,6 +176,18 @@ class AwsClients:
     sqs: Any
     s3: Any
     session: boto3.Session
+    dynamodb: Any = None  # only with checkpoint_store = dynamodb
+
+
+# Checkpoint calls are small and on the write path: fail over to the input's own retries
+# (and a clean stop within 10 s) sooner than the long S3 reads may.
+_DYNAMODB_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"mode": "standard", "max_attempts": 4})
+
+
+def dynamodb_client(session: boto3.Session, cfg: InputConfig, config: Config):
+    """The checkpoint table's client: the input's session (credentials, role), proxy and region."""
+    return session.client("dynamodb", region_name=cfg.region, endpoint_url=cfg.dynamodb_endpoint_url or None,
+                          config=config.merge(_DYNAMODB_CONFIG))
 
 
 def queue_endpoint(cfg: InputConfig) -> Optional[str]:
@@ -196,7 +208,8 @@ def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleC
     )
     sqs = session.client("sqs", region_name=cfg.region, endpoint_url=queue_endpoint(cfg), config=config)
     s3 = session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
-    return AwsClients(sqs=sqs, s3=s3, session=session)
+    dynamodb = dynamodb_client(session, cfg, config) if cfg.checkpoint_store == "dynamodb" else None
+    return AwsClients(sqs=sqs, s3=s3, session=session, dynamodb=dynamodb)
 
 
 class Queue:

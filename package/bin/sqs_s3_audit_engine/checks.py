@@ -23,7 +23,7 @@ import boto3
 from botocore.config import Config
 
 from .aws import AwsClients, ObjectStore, Queue, botocore_config, build_clients, build_session, wrap_error
-from .aws import AWS_ERRORS, queue_endpoint
+from .aws import AWS_ERRORS, dynamodb_client, queue_endpoint
 from .aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, UNREACHABLE_CODES
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url
 from .delivery.batches import BATCH_RECORDS
@@ -117,7 +117,8 @@ def _clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig
     session = build_session(account, role, cfg.region, config, cfg.sts_endpoint_url, "splunk-sqs-s3-audit-check")
     sqs = session.client("sqs", region_name=cfg.region, endpoint_url=queue_endpoint(cfg), config=config)
     s3 = session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
-    return AwsClients(sqs=sqs, s3=s3, session=session)
+    dynamodb = dynamodb_client(session, cfg, config) if cfg.checkpoint_store == "dynamodb" else None
+    return AwsClients(sqs=sqs, s3=s3, session=session, dynamodb=dynamodb)
 
 
 def check_role(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig,
@@ -325,7 +326,13 @@ def _unreadable(where: str, bucket: str, exc: AwsCallError) -> CheckResult:
 
 def run_checks(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig],
                proxy: ProxyConfig) -> List[CheckResult]:
-    """All checks in order; the checks that depend on a failed one are not run."""
+    """All checks in order; the checks that depend on a failed one are not run.
+
+    With ``checkpoint_store = dynamodb`` the table's checks (:mod:`.table_checks`) follow
+    the role's, as they need only the credentials.
+    """
+    from .table_checks import check_checkpoint_table
+
     results = [check_credentials(account, cfg.region, proxy, cfg.sts_endpoint_url)]
     if results[-1].status == FAIL:
         return results
@@ -333,6 +340,7 @@ def run_checks(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConf
     results.append(role_result)
     if clients is None:
         return results
+    results += check_checkpoint_table(cfg, clients)
     queue = Queue(clients.sqs, cfg.sqs_queue_url)
     queue_results, attrs = check_queue(cfg, queue)
     results += queue_results

@@ -26,6 +26,7 @@ __all__ = [
     "parse_input",
     "parse_role",
     "parse_proxy",
+    "CHECKPOINT_STORES",
 ]
 
 #: ``log_type`` values: ``auto`` and every selectable type of the log-type table.
@@ -50,6 +51,9 @@ _ROLE_ARN = re.compile(
 )
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$", re.ASCII)
+# DynamoDB table names: 3-255 characters of letters, digits, underscore, hyphen and dot.
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+CHECKPOINT_STORES = ("local", "dynamodb")
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,15 @@ class InputConfig:
     backfill_start: Optional[float] = None  # epoch seconds
     cloudtrail_digests: str = "validate"
     cloudtrail_digest_grace: int = 900  # seconds a listed log file not read yet is waited for
+    checkpoint_store: str = "local"  # or "dynamodb": shared by every forwarder of the queue
+    checkpoint_table: str = ""
+    dynamodb_endpoint_url: str = ""
+
+    @property
+    def checkpoint_scope(self) -> str:
+        """What forwarders of one queue share in the table: ``<account id>/<queue name>``."""
+        _, account, queue = parse_queue_url(self.sqs_queue_url)
+        return f"{account}/{queue}"
 
     def wants_key(self, key: str) -> bool:
         """True when ``key`` passes the include and exclude regexes."""
@@ -271,7 +284,24 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
         cloudtrail_digests=digests,
         cloudtrail_digest_grace=_int_param(params, "cloudtrail_digest_grace", 900, 0, 86400),
         **_backfill_params(params),
+        **_checkpoint_params(params),
     )
+
+
+def _checkpoint_params(params: Mapping[str, str]) -> dict:
+    """``checkpoint_store`` (local | dynamodb), with ``checkpoint_table`` required for dynamodb."""
+    store = (params.get("checkpoint_store") or "local").strip().lower() or "local"
+    if store not in CHECKPOINT_STORES:
+        raise ConfigError("checkpoint_store", f"{store!r} is not one of {', '.join(CHECKPOINT_STORES)}")
+    table = (params.get("checkpoint_table") or "").strip()
+    if store == "dynamodb" and not table:
+        raise ConfigError("checkpoint_table", "is required when checkpoint_store is dynamodb: the name of the "
+                                              "DynamoDB table (partition key pk, String; TTL attribute expires_at)")
+    if table and not _TABLE_NAME.match(table):
+        raise ConfigError("checkpoint_table", f"{table!r} is not a DynamoDB table name (3-255 letters, digits, "
+                                              "'_', '-' or '.')")
+    return {"checkpoint_store": store, "checkpoint_table": table if store == "dynamodb" else "",
+            "dynamodb_endpoint_url": _url_param(params, "dynamodb_endpoint_url")}
 
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")

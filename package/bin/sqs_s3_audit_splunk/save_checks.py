@@ -28,6 +28,7 @@ from sqs_s3_audit_engine.checks import FAIL, WARN
 from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, parse_input, parse_proxy, parse_role
 from sqs_s3_audit_engine.errors import ConfigError
 from sqs_s3_audit_engine.metrics import one_line
+from sqs_s3_audit_engine.table_checks import check_checkpoint_table
 
 from .splunkd_config import SplunkdConfig, SplunkdConfigError
 
@@ -37,6 +38,8 @@ log = logging.getLogger("ta_sqs_s3_audit.save_checks")
 
 #: AWS answers that settle the question; anything else (timeouts, 5xx) lets the save through.
 DEFINITIVE_CODES = DENIED_CODES | REJECTED_KEY_CODES | MISSING_QUEUE_CODES | {"ValidationError"}
+#: The checkpoint table's definitive answers: no such table, a wrong key schema, a denial.
+TABLE_CODES = frozenset({"ResourceNotFoundException", "ValidationException", "AccessDeniedException"})
 _QUICK = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=10)
 _ONE_TRY = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=3)
 _OTHER_PARTITIONS = ("cn-north-1", "us-gov-west-1")
@@ -107,7 +110,8 @@ def check_role(fields: Mapping[str, str]) -> Optional[str]:
 
 @_one_line
 def check_input(name: str, params: Mapping[str, str], splunkd: SplunkdConfig) -> Optional[str]:
-    """Parameters valid, account and role exist, role assumable with the account, queue readable."""
+    """Parameters valid, account and role exist, role assumable with the account, queue readable,
+    and with ``checkpoint_store = dynamodb`` the table usable (exists, key ``pk``, item actions)."""
     try:
         cfg = parse_input(name, params)
     except ConfigError as exc:
@@ -131,7 +135,11 @@ def check_input(name: str, params: Mapping[str, str], splunkd: SplunkdConfig) ->
     results, _ = checks.check_queue(cfg, Queue(clients.sqs, cfg.sqs_queue_url))
     if results[0].status == FAIL:
         return _refusal(results[0], "sqs_queue_url")
-    for warning in (r for r in results if r.status == WARN):
+    table_results = check_checkpoint_table(cfg, clients, _quick_config(proxy))
+    for result in table_results:
+        if result.status == FAIL and result.code in DEFINITIVE_CODES | TABLE_CODES:
+            return f"checkpoint_table: {result.message}"
+    for warning in (r for r in results + table_results if r.status in (WARN, FAIL)):
         log.warning("input %s saved with a warning: %s", one_line(cfg.name), one_line(warning.line()))
     return None
 

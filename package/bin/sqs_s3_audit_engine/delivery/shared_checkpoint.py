@@ -55,7 +55,8 @@ _NAMES = {"#p": "pos", "#o": "owner", "#u": "lease_until", "#e": "expires_at", "
 _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
               "Throttling", "TransactionConflictException", "LimitExceededException"}
 _DENIED = {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
-           "ExpiredTokenException", "MissingAuthenticationTokenException", "UnauthorizedOperation"}
+           "ExpiredTokenException", "MissingAuthenticationTokenException", "UnauthorizedOperation", "403",
+           "Forbidden"}
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
@@ -292,7 +293,7 @@ class SharedCheckpoint:
             cause = "missing"
             hint = (f"create the table {self.table} in {self.region} (partition key pk, String; TTL attribute "
                     "expires_at), or correct checkpoint_table and aws_region")
-        elif code in _DENIED:
+        elif code in _DENIED or status == 403:
             cause = "denied"
             hint = f"grant {action} on {where} to the input's role or user"
         elif code in _THROTTLED:

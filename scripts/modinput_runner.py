@@ -72,14 +72,23 @@ class RunningInput:
         self.proc.stdin.close()
         self._out = bytearray()
         self._err = bytearray()
-        self._threads = [threading.Thread(target=self._pump, args=(self.proc.stdout, self._out), daemon=True),
+        #: cleared, stdout is not read (splunkd's indexing queues full): the pipe fills up
+        self.reading = threading.Event()
+        self.reading.set()
+        self._threads = [threading.Thread(target=self._pump, args=(self.proc.stdout, self._out, self.reading),
+                                          daemon=True),
                          threading.Thread(target=self._pump, args=(self.proc.stderr, self._err), daemon=True)]
         for t in self._threads:
             t.start()
 
     @staticmethod
-    def _pump(stream, sink: bytearray) -> None:
-        for chunk in iter(lambda: stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536), b""):
+    def _pump(stream, sink: bytearray, reading: Optional[threading.Event] = None) -> None:
+        while True:
+            if reading is not None:
+                reading.wait()
+            chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+            if not chunk:
+                return
             sink.extend(chunk)
 
     @property
@@ -108,13 +117,16 @@ class RunningInput:
         start = time.time()
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout)
+        took = time.time() - start
+        self.reading.set()  # what is left in the pipe is read now
         for t in self._threads:
             t.join(5)
-        return time.time() - start
+        return took
 
     def kill(self) -> None:
         self.proc.kill()
         self.proc.wait(10)
+        self.reading.set()
         for t in self._threads:
             t.join(5)
 

@@ -58,3 +58,22 @@ def test_concurrent_batches_never_interleave():
         t.join()
     writer.close()
     assert len(ET.fromstring(out.getvalue()).findall("event")) == 4 * 20 * 50
+
+
+def test_close_does_not_wait_for_ever_on_a_write_blocked_by_a_pipe_nobody_reads():
+    import os
+    import time
+
+    read_end, write_end = os.pipe()
+    out = os.fdopen(write_end, "wb")
+    writer = XmlEventWriter(out, "sqs_s3_audit://in")
+    blocked = threading.Thread(target=writer.write, args=("s3://b/k", "st", [("1", "x" * 1024)] * 1024), daemon=True)
+    blocked.start()  # 1 MiB into a 64 KiB pipe: blocks holding the stream's lock
+    time.sleep(0.5)
+    assert blocked.is_alive()
+    began = time.monotonic()
+    assert writer.close(timeout=0.5) is False
+    assert time.monotonic() - began < 2
+    with pytest.raises(SinkClosed):
+        writer.write("s3://b/k", "st", [("1", "later")])
+    os.close(read_end)  # the blocked write now fails; nothing more to check

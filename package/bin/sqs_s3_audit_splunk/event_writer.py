@@ -131,6 +131,8 @@ class XmlEventWriter:
             payload = "".join(
                 [part for stamp, data in events for part in (head, xml_text(stamp), middle, _careful(data), _TAIL)]
             ).encode("utf-8")
+        if self._closed:  # closed while another write was blocked: do not queue up behind it
+            raise SinkClosed()
         with self._lock:
             if self._closed:
                 raise SinkClosed()
@@ -141,11 +143,21 @@ class XmlEventWriter:
             self._out.flush()
             self.events_written += len(events)
 
-    def close(self) -> None:
-        """Close the stream (``</stream>``); later writes raise SinkClosed."""
-        with self._lock:
+    def close(self, timeout: float = 2.0) -> bool:
+        """Close the stream (``</stream>``); later writes raise SinkClosed.
+
+        When splunkd has stopped reading stdout, a ``write`` may be blocked on the full pipe
+        while it holds the lock: after ``timeout`` seconds the stream is marked closed
+        without the closing tag (it could only land in the middle of that event), so the
+        input still stops. The blocked batch was never acknowledged, so its position is not
+        stored and the next run writes it again. Returns False in that case.
+        """
+        if not self._lock.acquire(timeout=timeout):
+            self._closed = True
+            return False
+        try:
             if self._closed:
-                return
+                return True
             self._closed = True
             try:
                 if not self._opened:
@@ -154,3 +166,6 @@ class XmlEventWriter:
                 self._out.flush()
             except (BrokenPipeError, ValueError, OSError):
                 pass
+            return True
+        finally:
+            self._lock.release()

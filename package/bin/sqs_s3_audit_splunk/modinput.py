@@ -176,7 +176,9 @@ def run(text: str, out_binary, err: IO[str]) -> int:
     if thread.is_alive():
         log.warning(kv(action="stop_timeout",
                        detail="workers still busy; their messages come back after the visibility timeout"))
-    writer.close()
+    if not writer.close(timeout=1.5):
+        log.warning(kv(action="stdout_blocked", detail="splunkd is not reading the event stream; the batch being "
+                                                       "written is not checkpointed and is written again next run"))
     if "parts" in built:
         built["parts"].checkpoint.close()
     log.info(kv(action="stopped", events_written=writer.events_written))
@@ -203,13 +205,20 @@ def main(argv: List[str], stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> i
     return run(text, binary, stderr)
 
 
-def entry() -> None:
-    """Console entry used by ``bin/sqs_s3_audit.py``."""
-    code = main(sys.argv[1:], sys.stdin, sys.stdout, sys.stderr)
+def _flush_stdout() -> None:
     try:
         sys.stdout.flush()
     except (BrokenPipeError, ValueError, OSError):
         pass
+
+
+def entry() -> None:
+    """Console entry used by ``bin/sqs_s3_audit.py``."""
+    code = main(sys.argv[1:], sys.stdin, sys.stdout, sys.stderr)
+    # A worker blocked on a stdout nobody reads holds the stream's lock: flush aside, briefly.
+    flusher = threading.Thread(target=_flush_stdout, name="flush-stdout", daemon=True)
+    flusher.start()
+    flusher.join(1.0)
     logging.shutdown()
     # Daemon threads blocked in a network call must not hold the process open.
     os._exit(code)

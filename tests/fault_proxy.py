@@ -10,7 +10,9 @@ random generator it answers a share of the requests itself, the way AWS misbehav
 - any call: the connection dropped before the request is forwarded (``drop``), or after
   AWS carried it out, so the answer is lost (``lost_answer``: a received message stays
   invisible, a deleted one is already gone);
-- S3 GetObject: the answer cut mid-body (the headers promise more than is sent).
+- S3 GetObject: the answer cut mid-body (the headers promise more than is sent);
+- DynamoDB (by ``burst`` only): ``ProvisionedThroughputExceededException`` as a throttled
+  table answers, or ``drop`` (the table unreachable).
 
 Besides the random faults, ``burst(kind, times, match)`` makes the next ``times`` matching
 requests fail in a row: longer than the SDK's own retries, so the caller has to notice;
@@ -41,7 +43,8 @@ from urllib.parse import parse_qs, urlsplit
 
 __all__ = ["FaultProxy", "FAULTS"]
 
-FAULTS = ("s3_503", "sqs_500", "sts_500", "drop", "lost_answer", "cut_body")
+FAULTS = ("s3_503", "sqs_500", "sts_500", "drop", "lost_answer", "cut_body", "ddb_throttle")
+_BURST_ONLY = {"ddb_throttle"}  # DynamoDB (the shared checkpoint) is faulted by bursts only
 _HOP = {"connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te",
         "trailers", "transfer-encoding", "upgrade"}
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/[^/]+/([^/]+)/aws4_request")
@@ -77,7 +80,7 @@ class FaultProxy:
         self.assume_role_bodies: List[Dict[str, str]] = []
         self.issued: List[Dict[str, str]] = []
         self.signed_with: Dict[str, Set[Tuple[str, str]]] = {}
-        self._pending_kinds = set(FAULTS) - {"sts_500"} if every_kind else set()
+        self._pending_kinds = set(FAULTS) - {"sts_500"} - _BURST_ONLY if every_kind else set()
         self._bursts: List[List] = []  # [kind, remaining, match]
         self._throttles: List[Tuple[str, float]] = []
         self._lock = threading.Lock()
@@ -138,6 +141,8 @@ class FaultProxy:
             return ["sqs_500", "drop", "lost_answer"]
         if service == "sts":
             return ["sts_500", "drop", "lost_answer"]
+        if service == "dynamodb":
+            return ["ddb_throttle", "drop"]
         return []
 
     def _pick(self, service: str, handler) -> str:
@@ -152,6 +157,8 @@ class FaultProxy:
                     entry[1] -= 1
                     self.counts[kind] += 1
                     return kind
+            if service == "dynamodb":
+                return ""
             for kind in sorted(self._pending_kinds):
                 if kind in kinds and service != "sts":  # STS is asked once: left to chance
                     self._pending_kinds.discard(kind)
@@ -187,6 +194,12 @@ class FaultProxy:
             self._reply(handler, 503, b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
                                       b"<Message>Please reduce your request rate.</Message>"
                                       b"<RequestId>FAULTPROXY503</RequestId></Error>", "application/xml")
+            return
+        if fault == "ddb_throttle":  # DynamoDB's JSON 1.0 protocol, as AWS answers when a table throttles
+            self._reply(handler, 400, json.dumps({
+                "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                "message": "The level of configured provisioned throughput for the table was exceeded."}).encode(),
+                "application/x-amz-json-1.0")
             return
         if fault in ("sqs_500", "sts_500"):
             if handler.headers.get("X-Amz-Target"):

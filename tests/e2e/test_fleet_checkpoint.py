@@ -205,7 +205,7 @@ def test_a_lost_delete_brings_the_message_back_to_another_forwarder_which_writes
     a = fleet.start("a", PY39)
     runs.append(a)
     wait(lambda: started(a), 60, "started", a)
-    proxy.burst("drop", 40, "AmazonSQS.DeleteMessage")  # longer than the SDK's retries: the delete is lost
+    proxy.burst("drop", 10, "AmazonSQS.DeleteMessage")  # every SDK attempt of one delete (and a few): lost
     fleet.upload(3, count=6000, trickle=False)
     wait(lambda: "action=message_fate_failed" in log_of(a), 120, "delete failed", a)
     a.terminate(10)

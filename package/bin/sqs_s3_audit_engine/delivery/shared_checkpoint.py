@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -83,11 +84,14 @@ class SharedCheckpoint:
         attempts: calls tried this many times (after boto3's own retries) while the
             table throttles or is unreachable, with backoff.
         clock: epoch seconds (tests).
+        log: where outages are logged (ERROR once per cause, INFO when the table answers
+            again); without it the caller logs them.
     """
 
     def __init__(self, client, *, table: str, region: str, scope: str, owner: str = "",
                  lease_ttl: float = DEFAULT_LEASE_TTL, retention: float = RETENTION, attempts: int = 3,
-                 clock: Callable[[], float] = time.time, account: str = "<account id>"):
+                 clock: Callable[[], float] = time.time, account: str = "<account id>",
+                 log: Optional[logging.Logger] = None):
         self.client, self.table, self.region, self.scope = client, table, region, scope
         self.owner = owner or _owner_id(scope.rsplit("/", 1)[-1])
         self.lease_ttl = max(float(lease_ttl), 2.0)
@@ -101,6 +105,8 @@ class SharedCheckpoint:
         self._renewer: Optional[threading.Thread] = None
         self.last_error: Optional[CheckpointUnavailable] = None
         self.requests = 0
+        self._outage = OutageLog(log) if log is not None else None
+        self.logs_outages = log is not None
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -267,7 +273,7 @@ class SharedCheckpoint:
             except ClientError as exc:
                 code = str(exc.response.get("Error", {}).get("Code") or "ClientError")
                 if code == _CONDITION_FAILED:
-                    self._available.set()
+                    self._answered(action)
                     raise _ConditionFailed() from None
                 status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
                 error = self._unavailable(action, code, str(exc.response.get("Error", {}).get("Message") or exc),
@@ -275,20 +281,33 @@ class SharedCheckpoint:
             except (BotoCoreError, ResponseParserError) as exc:
                 error = self._unavailable(action, type(exc).__name__, str(exc), 0)
             else:
-                self._available.set()
-                self.last_error = None
+                self._answered(action)
                 return answer
             if error.cause not in ("throttled", "unreachable", "error") or attempt == self.attempts:
                 self._available.clear()
                 self.last_error = error
+                if self._outage is not None:
+                    self._outage.report(error)
                 raise error
             if self._closed.wait(delay):
                 raise error
             delay *= 2
         raise AssertionError("unreachable")
 
+    def _answered(self, action: str) -> None:
+        if not self._available.is_set():
+            self._available.set()
+            self.last_error = None
+        if self._outage is not None and self._outage.outstanding:
+            self._outage.recovered(self.table, action)
+
     def _unavailable(self, action: str, code: str, detail: str, status: int) -> CheckpointUnavailable:
         where = f"{self.arn}"
+        inner = re.search(r"<Code>([^<]+)</Code>", detail) if code.isdigit() else None
+        if inner:  # a bare status with an XML error body (a proxy, an emulator): the code is inside
+            message = re.search(r"<Message>([^<]+)</Message>", detail)
+            code, detail = inner.group(1), message.group(1) if message else detail
+        detail = " ".join(detail.split())  # one log line
         if code == "ResourceNotFoundException":
             cause = "missing"
             hint = (f"create the table {self.table} in {self.region} (partition key pk, String; TTL attribute "
@@ -340,10 +359,16 @@ class OutageLog:
         self.log.log(level, f"action=checkpoint_unavailable table={exc.table} region={exc.region} "
                             f"call={exc.action} reason={exc.code} cause={exc.cause} detail=\"{exc}\"")
 
-    def recovered(self, table: str) -> None:
-        if self._seen:
-            self.log.info(f"action=checkpoint_recovered table={table}")
-            self._seen.clear()
+    @property
+    def outstanding(self) -> bool:
+        return bool(self._seen)
+
+    def recovered(self, table: str, action: str = "") -> None:
+        """A call of ``action`` succeeded: that ends every outage but the denial of another action."""
+        ended = {cause for cause in self._seen if not cause[1] or not action or cause[1] == action}
+        if ended:
+            self._seen -= ended
+            self.log.info(f"action=checkpoint_recovered table={table} call={action or None}")
 
 
 class _ConditionFailed(Exception):

@@ -18,7 +18,9 @@ import time
 import pytest
 
 import sample_logs as samples
-from aws_emulator import TEST_SECRET
+import boto3
+
+from aws_emulator import TEST_KEY_ID, TEST_SECRET
 from harness import seed_splunkd
 from modinput_runner import APP, pythons
 from splunkd_standin import SplunkdStandIn
@@ -93,6 +95,19 @@ def configured(moto_server, cloudtrail):  # noqa: ARG001 - cloudtrail: up first,
                            fields=dict(common, sqs_queue_url=f"{moto_server.endpoint}/123456789012/no-such-queue"))
         standin.add_stanza("inputs", "sqs_s3_audit://rejected",
                            fields=dict(common, account="rejected", iam_role="", sqs_queue_url=feed.queue_url))
+        table = f"doctor-ckpt-{suffix}"
+        ddb = boto3.client("dynamodb", endpoint_url=moto_server.endpoint, region_name="us-east-1",
+                           aws_access_key_id=TEST_KEY_ID, aws_secret_access_key=TEST_SECRET)
+        ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True,
+                                                                           "AttributeName": "expires_at"})
+        shared = dict(common, sqs_queue_url=feed.queue_url, checkpoint_store="dynamodb",
+                      dynamodb_endpoint_url=moto_server.endpoint)
+        standin.add_stanza("inputs", "sqs_s3_audit://shared", fields=dict(shared, checkpoint_table=table))
+        standin.add_stanza("inputs", "sqs_s3_audit://shared_missing",
+                           fields=dict(shared, checkpoint_table=f"no-such-table-{suffix}"))
         yield standin, vendor, feed
 
 
@@ -130,6 +145,22 @@ def test_list_public_keys_denied_is_a_warning_that_names_the_permission(python, 
     [line] = [found for found in out.splitlines() if "cloudtrail_public_keys" in found]
     assert line.startswith("WARN cloudtrail_public_keys: cloudtrail:ListPublicKeys denied (AccessDeniedException)")
     assert "grant cloudtrail:ListPublicKeys" in line
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS))
+def test_the_shared_checkpoint_table_is_checked_and_a_missing_one_fails_naming_its_arn(python, configured):
+    standin, vendor, feed = configured
+    code, out, err = run_doctor(PYTHONS[python], standin, "shared")
+    assert code == 0 and err == "", out + err
+    names = [line.split()[1].rstrip(":") for line in out.splitlines()]
+    assert names[3:6] == ["checkpoint_table", "checkpoint_ttl", "checkpoint_access"], out
+    assert all(line.startswith("PASS") for line in out.splitlines()[3:6]), out
+    code, out, err = run_doctor(PYTHONS[python], standin, "shared_missing")
+    assert code == 1, out + err
+    line = next(line for line in out.splitlines() if "checkpoint_table" in line)
+    assert line.startswith("FAIL checkpoint_table:") and "arn:aws:dynamodb:us-east-1:123456789012:table/no-such-table" in line
+    assert vendor.depth(feed.queue_url) == 1
+    assert_no_secret(out, err)
 
 
 @pytest.mark.parametrize("python", sorted(PYTHONS))

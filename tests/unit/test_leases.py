@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqs_s3_audit_engine.checkpoint import Checkpoint
+from sqs_s3_audit_engine.delivery.checkpoint import Checkpoint
 from sqs_s3_audit_engine.delivery.leases import DONE, LocalLeases
 
 

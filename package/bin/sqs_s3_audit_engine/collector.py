@@ -27,7 +27,11 @@ an object failed (missing, denied,     left, likewise; objects of the message
 undecodable) after retries             that did succeed are checkpointed and are
                                        not written again on redelivery
 the input is stopping mid-message      returned at once (visibility 0); progress
-                                       is checkpointed, the next reader resumes
+                                       is checkpointed and the object's lease
+                                       freed: the next reader resumes at once
+a peer holds the object's lease       kept hidden, lease polled, nothing written;
+(shared checkpoint)                    deleted once finished there, resumed if it died
+the checkpoint store is down           kept hidden, nothing written or taken anew
 =====================================  ==========================================
 
 While a message is worked on, its visibility is extended at half the queue's
@@ -42,15 +46,15 @@ import logging
 import queue as queue_module
 import threading
 import time
-from contextlib import contextmanager
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional
 
 from . import logtypes
 from .aws import ObjectStore, Queue
 from .config import InputConfig
 from .decoders import BadRecord
 from .delivery.batches import Delivery
-from .delivery.checkpoint import DONE, Checkpoint, object_id
+from .delivery.checkpoint import Checkpoint, object_id
+from .delivery.leases import CheckpointUnavailable, HeldObject, LeaseLost, LocalLeases, ObjectLocks
 from .errors import AwsCallError, NotificationError, ObjectError, StopRequested
 from .events import ObjectEvents
 from .metrics import Metrics, kv
@@ -106,6 +110,8 @@ class Collector:
         wait_seconds: int = 5,
         summary_interval: float = 60.0,
     ):
+        if not hasattr(checkpoint, "acquire"):
+            checkpoint = LocalLeases(checkpoint)  # the local journal: leases in memory
         self.cfg, self.sqs, self.store, self.checkpoint, self.log = cfg, queue, store, checkpoint, log
         self.delivery = delivery
         self.metrics = metrics or Metrics()
@@ -117,8 +123,7 @@ class Collector:
         self.stop = delivery.stop
         self._slots = threading.Semaphore(cfg.max_workers)
         self._work: "queue_module.Queue[Optional[dict]]" = queue_module.Queue()
-        self._object_locks: Dict[Tuple[str, str], List] = {}
-        self._object_locks_guard = threading.Lock()
+        self._locks = ObjectLocks()
         self._current: Dict[int, ObjectRef] = {}  # thread id -> object being read
         self._errors = ErrorReporter(log)
         self._unrelated = UnrelatedReporter(log, self.metrics)
@@ -130,6 +135,7 @@ class Collector:
         if stop is not None:
             self.stop = self.delivery.stop = stop
         self.watch.inspect()
+        self.checkpoint.attach(self.stop, self.watch.visibility_timeout)  # lease time, waits end with the input
         self._keeper = VisibilityKeeper(self.sqs, self.watch.visibility_timeout, self.log)
         self._keeper.start()
         workers = [
@@ -147,6 +153,9 @@ class Collector:
                 if time.monotonic() >= next_summary:
                     self.watch.summary(self.metrics)
                     next_summary = time.monotonic() + self.summary_interval
+                if not getattr(self.checkpoint, "available", True):
+                    self.checkpoint.wait_available(self.stop)  # the store is down: take no new message
+                    continue
                 taken = self._take_slots()
                 if not taken:
                     continue
@@ -279,22 +288,6 @@ class Collector:
         return LEAVE if failed else DELETE
 
     # -- one object ----------------------------------------------------------------
-    @contextmanager
-    def _object_lock(self, ref: ObjectRef) -> Iterator[None]:
-        """Two messages naming one object are worked on one after the other."""
-        name = (ref.bucket, ref.key)
-        with self._object_locks_guard:
-            entry = self._object_locks.setdefault(name, [threading.Lock(), 0])
-            entry[1] += 1
-        try:
-            with entry[0]:
-                yield
-        finally:
-            with self._object_locks_guard:
-                entry[1] -= 1
-                if entry[1] == 0:
-                    del self._object_locks[name]
-
     def ingest_object(self, ref: ObjectRef) -> None:
         """Read one object and write its events, exactly once across every caller.
 
@@ -302,13 +295,18 @@ class Collector:
             ObjectError, AwsCallError: after retries; StopRequested when stopping.
         """
         self._current[threading.get_ident()] = ref
-        with self._object_lock(ref):
-            backoff = Backoff(base=0.5, cap=8.0)
+        with self._locks.hold(ref.bucket, ref.key):
+            backoff, store_backoff = Backoff(base=0.5, cap=8.0), Backoff(base=1.0, cap=30.0)
             attempt = 1
             while True:
                 try:
                     self._ingest_once(ref)
                     return
+                except LeaseLost as exc:  # a peer took the object over: wait for it like any holder
+                    self.log.warning(kv(action="lease_lost", bucket=ref.bucket, key=ref.key, detail=str(exc)))
+                except CheckpointUnavailable:  # nothing written yet (the store logs it): wait, try again
+                    if self.stop.wait(store_backoff.next()):
+                        raise StopRequested() from None
                 except (ObjectError, AwsCallError) as exc:
                     if not exc.retryable or attempt >= _OBJECT_ATTEMPTS:
                         raise
@@ -323,16 +321,22 @@ class Collector:
     def _ingest_once(self, ref: ObjectRef) -> None:
         bucket, key = ref.bucket, ref.key
         known = ref.version_id or ref.etag.strip('"')
-        if known and self.checkpoint.is_done(object_id(bucket, key, known)):
-            self._already_done(ref)
-            return
+        with HeldObject(self.checkpoint, self.stop, ref, log=self.log, metrics=self.metrics) as held:
+            if known and held.take(object_id(bucket, key, known)).done:  # the lease before the read
+                self._already_done(ref)
+                return
+            self._read_held(ref, held)
+
+    def _read_held(self, ref: ObjectRef, held: HeldObject) -> None:
+        bucket, key = ref.bucket, ref.key
         response = self.store.get(bucket, key, ref.version_id)
         body = response["Body"]
         try:
             version = response.get("VersionId") or ref.version_id or str(response.get("ETag", "")).strip('"')
             oid = object_id(bucket, key, version)
-            start = self.checkpoint.position(oid)
-            if start == DONE:
+            lease = held.lease if held.lease is not None and held.lease.oid == oid else held.take(oid)
+            start = lease.position
+            if lease.done:
                 self._already_done(ref)
                 return
             keyed = logtypes.by_key(key) if self.cfg.log_type == "auto" else None

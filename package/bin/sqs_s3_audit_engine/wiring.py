@@ -18,8 +18,10 @@ from .collector import Collector, WholeObjectHandler
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from .delivery.batches import Delivery, EventSink
 from .delivery.checkpoint import Checkpoint
+from .delivery.leases import LocalLeases
+from .delivery.shared_checkpoint import SharedCheckpoint
 from .integrity.intake import build_intake
-from .metrics import Metrics
+from .metrics import Metrics, kv
 
 __all__ = ["InputParts", "Settings", "build_input", "open_checkpoint"]
 
@@ -47,9 +49,20 @@ class InputParts:
 
 
 def open_checkpoint(cfg: InputConfig, checkpoint_dir: str, clients: Optional[AwsClients] = None,
-                    fsync: bool = True) -> Checkpoint:
-    """The input's checkpoint: the local journal under ``checkpoint_dir``."""
-    return Checkpoint(checkpoint_dir, cfg.name, fsync=fsync)
+                    fsync: bool = True, log: Optional[logging.Logger] = None):
+    """The input's checkpoint: the local journal under ``checkpoint_dir`` (with in-process
+    leases), or with ``checkpoint_store = dynamodb`` the table shared by every forwarder of
+    the queue, reached with the input's clients (credentials, role, proxy, endpoint)."""
+    if cfg.checkpoint_store == "dynamodb":
+        if clients is None or clients.dynamodb is None:
+            raise ValueError("the shared checkpoint needs the input's DynamoDB client")
+        store = SharedCheckpoint(clients.dynamodb, table=cfg.checkpoint_table, region=cfg.region,
+                                 scope=cfg.checkpoint_scope, log=log)
+        if log is not None:
+            log.info(kv(action="shared_checkpoint", table=cfg.checkpoint_table, region=cfg.region,
+                        scope=cfg.checkpoint_scope, owner=store.owner))
+        return store
+    return LocalLeases(Checkpoint(checkpoint_dir, cfg.name, fsync=fsync))
 
 
 def build_input(
@@ -78,7 +91,10 @@ def build_input(
     clients = clients or build_clients(cfg, settings.account, settings.role, settings.proxy)
     queue = Queue(clients.sqs, cfg.sqs_queue_url)
     store = ObjectStore(clients.s3)
-    checkpoint = checkpoint or open_checkpoint(cfg, checkpoint_dir, clients, fsync=fsync)
+    if checkpoint is None:  # not ``or``: an empty journal has len() 0
+        checkpoint = open_checkpoint(cfg, checkpoint_dir, clients, fsync=fsync, log=log)
+    if not hasattr(checkpoint, "acquire"):
+        checkpoint = LocalLeases(checkpoint)  # a journal handed in (tests, bench): leases in memory
     delivery = Delivery(sink, checkpoint, stop=stop or threading.Event())
     digests = build_intake(cfg, clients=clients, proxy=settings.proxy, checkpoint=checkpoint, sink=sink, log=log)
     handlers = dict(whole_object_handlers or {})

@@ -17,14 +17,18 @@ stop writing it, return the message).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Dict, Optional, Protocol
+from typing import Dict, Iterator, List, Optional, Protocol, Tuple
 
-from ..errors import EngineError
+from ..errors import EngineError, StopRequested
+from ..metrics import kv
 
-__all__ = ["DONE", "Lease", "LeasedCheckpoint", "LocalLeases", "CheckpointUnavailable", "LeaseLost"]
+__all__ = ["DONE", "Lease", "LeasedCheckpoint", "LocalLeases", "CheckpointUnavailable", "LeaseLost", "ObjectLocks",
+           "HeldObject", "OutageLog"]
 
 DONE = -1
 
@@ -76,6 +80,12 @@ class LeasedCheckpoint(Protocol):
 
     def release(self, oid: str, position: Optional[int] = None) -> None:
         """Store ``position`` (when given) first, then give the lease up."""
+
+    def holds(self, oid: str) -> bool:
+        """True while this owner holds the lease of ``oid``."""
+
+    def attach(self, stop: threading.Event, visibility_timeout: float) -> None:
+        """Tie waits for the store to the input's stop; size leases by the queue's visibility timeout."""
 
     def close(self) -> None:
         """Release every lease still held (positions are already stored) and stop."""
@@ -154,6 +164,13 @@ class LocalLeases:
         with self._lock:
             self._held.pop(oid, None)
 
+    def holds(self, oid: str) -> bool:
+        with self._lock:
+            return oid in self._held
+
+    def attach(self, stop: threading.Event, visibility_timeout: float) -> None:
+        """Nothing to tie to the input's stop or the queue here."""
+
     def finish(self, oid: str, meta: Optional[dict] = None) -> None:
         if meta is None:
             self._checkpoint.finish(oid)
@@ -170,3 +187,107 @@ class LocalLeases:
         with self._lock:
             self._held.clear()
         self._checkpoint.close()
+
+
+class OutageLog:
+    """Logs a :class:`CheckpointUnavailable` at ERROR once per cause; INFO when the table is back."""
+
+    def __init__(self, log: logging.Logger):
+        self.log = log
+        self._seen: set = set()
+
+    def report(self, exc: CheckpointUnavailable) -> None:
+        cause = (exc.cause, exc.action if exc.cause == "denied" else "")
+        level = logging.DEBUG if cause in self._seen else logging.ERROR
+        self._seen.add(cause)
+        self.log.log(level, kv(action="checkpoint_unavailable", table=exc.table, region=exc.region, call=exc.action,
+                               reason=exc.code, cause=exc.cause, detail=str(exc)))
+
+    @property
+    def outstanding(self) -> bool:
+        return bool(self._seen)
+
+    def recovered(self, table: str, action: str = "") -> None:
+        """A call of ``action`` succeeded: that ends every outage but the denial of another action."""
+        ended = {cause for cause in self._seen if not cause[1] or not action or cause[1] == action}
+        if ended:
+            self._seen -= ended
+            self.log.info(kv(action="checkpoint_recovered", table=table, call=action or None))
+
+
+class ObjectLocks:
+    """Two messages naming one object are worked on one after the other in this process."""
+
+    def __init__(self):
+        self._locks: Dict[Tuple[str, str], List] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def hold(self, bucket: str, key: str) -> Iterator[None]:
+        name = (bucket, key)
+        with self._guard:
+            entry = self._locks.setdefault(name, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[name]
+
+
+class HeldObject:
+    """The lease of the object being read; used as a context manager around one attempt.
+
+    ``take(oid)`` waits, polling, while another forwarder holds ``oid`` (the message stays
+    hidden meanwhile: returning it would use up a receive towards the dead-letter queue),
+    and raises :class:`StopRequested` when the input stops while waiting. On exit a lease
+    still held (the object was not finished: a stop, a failure) is released, its position
+    already stored after the last batch, so a peer resumes at once.
+
+    Args:
+        checkpoint: a :class:`LeasedCheckpoint`.
+        stop: the input's stop event.
+        ref: the object (bucket, key) for the log line said once when it is held elsewhere.
+        log, metrics: the input's logger and counters.
+    """
+
+    def __init__(self, checkpoint, stop: threading.Event, ref, *, log: logging.Logger, metrics):
+        self.checkpoint, self.stop, self.ref, self.log, self.metrics = checkpoint, stop, ref, log, metrics
+        self.lease: Optional[Lease] = None
+
+    def take(self, oid: str) -> Lease:
+        if self.lease is not None and self.lease.oid != oid:
+            self._release()
+        waited = False
+        while True:
+            lease = self.checkpoint.acquire(oid)
+            if lease is not None:
+                self.lease = lease
+                return lease
+            if not waited:
+                self.metrics.add("objects_leased_elsewhere")
+                self.log.info(kv(action="object_leased_elsewhere", bucket=self.ref.bucket, key=self.ref.key,
+                                 detail="another forwarder is writing it: waiting until it is finished or its "
+                                        "lease ends"))
+                waited = True
+            poll = min(5.0, max(0.5, float(getattr(self.checkpoint, "lease_ttl", 20.0)) / 4))
+            if self.stop.wait(poll):
+                raise StopRequested()
+
+    def _release(self) -> None:
+        lease, self.lease = self.lease, None
+        if lease is None or lease.done or not self.checkpoint.holds(lease.oid):
+            return
+        try:
+            self.checkpoint.release(lease.oid)
+        except (CheckpointUnavailable, LeaseLost):
+            pass  # it runs out by itself within the lease's time to live
+
+    def __enter__(self) -> "HeldObject":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._release()

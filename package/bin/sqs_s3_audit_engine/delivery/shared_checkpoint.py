@@ -46,9 +46,10 @@ from typing import Any, Callable, Dict, Optional
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from .leases import DONE, CheckpointUnavailable, Lease, LeaseLost
+from ..errors import StopRequested
+from .leases import DONE, CheckpointUnavailable, Lease, LeaseLost, OutageLog
 
-__all__ = ["SharedCheckpoint", "OutageLog", "table_arn", "RETENTION", "DEFAULT_LEASE_TTL"]
+__all__ = ["SharedCheckpoint", "table_arn", "RETENTION", "DEFAULT_LEASE_TTL"]
 
 RETENTION = 14 * 86400
 DEFAULT_LEASE_TTL = 60.0
@@ -107,6 +108,7 @@ class SharedCheckpoint:
         self.requests = 0
         self._outage = OutageLog(log) if log is not None else None
         self.logs_outages = log is not None
+        self.stop = threading.Event()  # the input's stop event (set by the collector): ends waits for the table
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -181,6 +183,25 @@ class SharedCheckpoint:
             if oid in self._held:
                 self._held[oid] = time.monotonic()
 
+    def holds(self, oid: str) -> bool:
+        """True while this forwarder holds the lease of ``oid`` (as far as it knows)."""
+        with self._lock:
+            return oid in self._held
+
+    def attach(self, stop: threading.Event, visibility_timeout: float) -> None:
+        """Waits for the table end when ``stop`` is set; a lease lasts the visibility timeout, so a
+        dead holder's object is free when its message comes back."""
+        self.stop = stop
+        self.lease_ttl = float(max(visibility_timeout, 10))
+
+    def wait_available(self, stop: threading.Event, every: float = 2.0) -> None:
+        """While the table is down: wait ``every`` seconds, then probe it once (the receive loop)."""
+        if not stop.wait(every):
+            try:
+                self.probe()
+            except CheckpointUnavailable:
+                pass
+
     def release(self, oid: str, position: Optional[int] = None) -> None:
         """Store ``position`` first (when given), then free the object for a peer at once."""
         values: Dict[str, Any] = {":me": {"S": self.owner}}
@@ -204,8 +225,14 @@ class SharedCheckpoint:
 
     # -- writing -------------------------------------------------------------------
     def advance(self, oid: str, next_position: int) -> None:
-        """Store the position reached and extend the lease; :class:`LeaseLost` when taken over."""
-        self._write(oid, "SET #p = :p, #o = :me, #u = :until, #e = :exp, #t = :now", _n(next_position))
+        """Store the position reached and extend the lease; :class:`LeaseLost` when taken over.
+
+        Written events whose position is not stored must not be followed by more: while the
+        table is down this call waits and tries again (the outage logged once), until it is
+        stored or the input stops (:class:`StopRequested`).
+        """
+        self._until_stored(self._write, oid, "SET #p = :p, #o = :me, #u = :until, #e = :exp, #t = :now",
+                           _n(next_position))
 
     def finish(self, oid: str, meta: Optional[dict] = None) -> None:
         """Mark the object finished (remembered ``retention`` seconds) and free its lease."""
@@ -215,9 +242,19 @@ class SharedCheckpoint:
             update += ", #m = :meta"
             extra[":meta"] = {"S": json.dumps(meta, separators=(",", ":"), sort_keys=True)}
         try:
-            self._write(oid, update + " REMOVE #o, #u", _n(DONE), extra)
+            self._until_stored(self._write, oid, update + " REMOVE #o, #u", _n(DONE), extra)
         finally:
             self._forget(oid)
+
+    def _until_stored(self, call, *args) -> None:
+        delay = 1.0
+        while True:
+            try:
+                return call(*args)
+            except CheckpointUnavailable:
+                if self.stop.wait(delay) or self._closed.is_set():
+                    raise StopRequested() from None
+                delay = min(delay * 2, 30.0)
 
     def close(self) -> None:
         """Free every lease still held (their positions are stored) and stop the renewal timer."""
@@ -343,32 +380,6 @@ class SharedCheckpoint:
                     self.renew(oid)
                 except (LeaseLost, CheckpointUnavailable):
                     pass  # the next advance of that object reports it
-
-
-class OutageLog:
-    """Logs a :class:`CheckpointUnavailable` at ERROR once per cause; INFO when the table is back."""
-
-    def __init__(self, log: logging.Logger):
-        self.log = log
-        self._seen: set = set()
-
-    def report(self, exc: CheckpointUnavailable) -> None:
-        cause = (exc.cause, exc.action if exc.cause == "denied" else "")
-        level = logging.DEBUG if cause in self._seen else logging.ERROR
-        self._seen.add(cause)
-        self.log.log(level, f"action=checkpoint_unavailable table={exc.table} region={exc.region} "
-                            f"call={exc.action} reason={exc.code} cause={exc.cause} detail=\"{exc}\"")
-
-    @property
-    def outstanding(self) -> bool:
-        return bool(self._seen)
-
-    def recovered(self, table: str, action: str = "") -> None:
-        """A call of ``action`` succeeded: that ends every outage but the denial of another action."""
-        ended = {cause for cause in self._seen if not cause[1] or not action or cause[1] == action}
-        if ended:
-            self._seen -= ended
-            self.log.info(f"action=checkpoint_recovered table={table} call={action or None}")
 
 
 class _ConditionFailed(Exception):

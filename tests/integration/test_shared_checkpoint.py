@@ -154,3 +154,11 @@ def test_an_unreachable_endpoint_is_an_outage_with_the_network_hint_after_a_boun
         closed.position("obj6")
     assert caught.value.cause == "unreachable" and "dynamodb_endpoint_url" in caught.value.hint
     assert time.monotonic() - began < 30
+
+
+def test_finishing_an_entry_again_replaces_its_metadata_as_the_integrity_state_does(moto_server, table):
+    a, b = store(moto_server, table, "A"), store(moto_server, table, "B")
+    a.finish("chain1", {"last": 1})
+    b.finish("chain1", {"last": 2})
+    assert a.meta("chain1") == {"last": 2} and a.is_done("chain1")
+    a.close(), b.close()

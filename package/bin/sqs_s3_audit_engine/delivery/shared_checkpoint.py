@@ -275,12 +275,15 @@ class SharedCheckpoint:
         names = [name for name in _NAMES if name in update] + ["#o", "#u", "#p"]
         if ":until" not in update:
             del values[":until"]
+        condition = "attribute_not_exists(#o) OR #o = :me OR #u < :now"
+        if position != _n(DONE):  # a position never moves back, nor past a finish
+            condition = f"({condition}) AND (attribute_not_exists(#p) OR (#p <> :done AND #p <= :p))"
+        else:  # finishing again (metadata kept by the integrity checks) is allowed
+            del values[":done"]
         try:
             self._call("dynamodb:UpdateItem", self.client.update_item, **self._key(oid), UpdateExpression=update,
-                       ConditionExpression="(attribute_not_exists(#o) OR #o = :me OR #u < :now) AND "
-                                           "(attribute_not_exists(#p) OR (#p <> :done AND "
-                                           + ("#p <= :p))" if position != _n(DONE) else ":p = :done))"),
-                       ExpressionAttributeNames=_names(*names), ExpressionAttributeValues=values)
+                       ConditionExpression=condition, ExpressionAttributeNames=_names(*names),
+                       ExpressionAttributeValues=values)
         except _ConditionFailed:
             self._forget(oid)
             raise LeaseLost(oid, self.owner) from None

@@ -124,6 +124,11 @@ class FaultProxy:
         with self._lock:
             self._bursts.append([kind, times, match])
 
+    def end_bursts(self) -> None:
+        """Stop every burst still running (a fault that lasts until the test ends it)."""
+        with self._lock:
+            self._bursts.clear()
+
     def throttle(self, match: str, bytes_per_second: float) -> None:
         """Send the answers to requests whose request line contains ``match`` slowly."""
         with self._lock:

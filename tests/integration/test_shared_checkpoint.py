@@ -162,3 +162,20 @@ def test_finishing_an_entry_again_replaces_its_metadata_as_the_integrity_state_d
     b.finish("chain1", {"last": 2})
     assert a.meta("chain1") == {"last": 2} and a.is_done("chain1")
     a.close(), b.close()
+
+
+def test_the_input_reaches_the_table_through_aws_endpoint_url_dynamodb_when_no_endpoint_is_set(
+        moto_server, table, monkeypatch):
+    from sqs_s3_audit_engine.aws import build_clients
+    from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, parse_input
+    from sqs_s3_audit_engine.wiring import open_checkpoint
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_server.endpoint)
+    cfg = parse_input("env", {"account": "acct", "sqs_queue_url": f"{moto_server.endpoint}/123456789012/audit-queue",
+                              "aws_region": REGION, "checkpoint_store": "dynamodb", "checkpoint_table": table})
+    clients = build_clients(cfg, AccountConfig("acct", TEST_KEY_ID, TEST_SECRET), None, ProxyConfig())
+    shared = open_checkpoint(cfg, "/nonexistent", clients)
+    assert clients.dynamodb.meta.endpoint_url == moto_server.endpoint
+    assert shared.acquire("env1").position == 0
+    assert item(moto_server, table, "env1")["owner"]["S"] == shared.owner  # same scope as SCOPE: account/queue
+    shared.close()

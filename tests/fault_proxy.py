@@ -12,7 +12,8 @@ random generator it answers a share of the requests itself, the way AWS misbehav
   invisible, a deleted one is already gone);
 - S3 GetObject: the answer cut mid-body (the headers promise more than is sent);
 - DynamoDB (by ``burst`` only): ``ProvisionedThroughputExceededException`` as a throttled
-  table answers, or ``drop`` (the table unreachable).
+  table answers, or ``drop`` (the table unreachable). DynamoDB requests are forwarded one at
+  a time: moto applies concurrent conditional writes without a lock, DynamoDB atomically.
 
 Besides the random faults, ``burst(kind, times, match)`` makes the next ``times`` matching
 requests fail in a row: longer than the SDK's own retries, so the caller has to notice;
@@ -84,6 +85,9 @@ class FaultProxy:
         self._bursts: List[List] = []  # [kind, remaining, match]
         self._throttles: List[Tuple[str, float]] = []
         self._lock = threading.Lock()
+        # moto's DynamoDB applies concurrent conditional writes without a lock, where DynamoDB
+        # applies each one atomically: DynamoDB requests are forwarded one at a time.
+        self._ddb_atomic = threading.Lock()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -218,7 +222,11 @@ class FaultProxy:
                                           b"Please try again.</Message></Error><RequestId>FAULTPROXY500</RequestId>"
                                           b"</ErrorResponse>", "text/xml")
             return
-        status, reason, headers, data = self._forward(handler, body)
+        if service == "dynamodb":  # see _ddb_atomic
+            with self._ddb_atomic:
+                status, reason, headers, data = self._forward(handler, body)
+        else:
+            status, reason, headers, data = self._forward(handler, body)
         if service == "sts" and b"<AssumeRoleResult>" in data:
             text = data.decode("utf-8", "replace")
             issued = {name: m.group(1) for name in ("AccessKeyId", "SecretAccessKey", "SessionToken")

@@ -103,7 +103,21 @@ def test_a_finished_object_is_remembered_for_14_days_with_its_metadata_on_every_
 
 
 def test_two_forwarders_racing_for_one_object_never_both_get_it(moto_server, table):
-    stores = [store(moto_server, table, f"F{i}") for i in range(4)]
+    """Through the fault proxy, which forwards DynamoDB requests one at a time: moto applies
+    concurrent conditional writes without a lock, DynamoDB applies each atomically."""
+    from fault_proxy import FaultProxy
+
+    with FaultProxy(rate=0.0, every_kind=False) as proxy:
+        _race(moto_server, table, proxy.port)
+
+
+def _race(moto_server, table, proxy_port):
+    proxied = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=5,
+                     proxies={"http": f"http://127.0.0.1:{proxy_port}"})
+    stores = [SharedCheckpoint(boto3.client("dynamodb", endpoint_url=moto_server.endpoint, region_name=REGION,
+                                            aws_access_key_id=TEST_KEY_ID, aws_secret_access_key=TEST_SECRET,
+                                            config=proxied),
+                               table=table, region=REGION, scope=SCOPE, owner=f"F{i}") for i in range(4)]
     for round_ in range(8):
         oid = f"race{round_}"
         won, gate = [], threading.Barrier(len(stores))

@@ -21,7 +21,8 @@ from typing import List, Optional
 from botocore.config import Config
 
 from .aws import AWS_ERRORS, AwsClients, wrap_error
-from .checks import DENIED_CODES, FAIL, PASS, WARN, CheckResult
+from .aws_errors import DENIED_CODES
+from .checks import FAIL, PASS, WARN, CheckResult
 from .config import InputConfig
 from .delivery.shared_checkpoint import table_arn
 
@@ -108,8 +109,7 @@ def _access(client, table: str, arn: str, scope: str):
         ("dynamodb:DeleteItem", lambda: client.delete_item(TableName=table, Key=key)),
     ]
     denied: List[str] = []
-    other = ""
-    code = ""
+    other = denied_code = code = ""
     for action, call in calls:
         try:
             call()
@@ -117,12 +117,13 @@ def _access(client, table: str, arn: str, scope: str):
             code = _code(exc)
             if code in DENIED:
                 denied.append(action)
+                denied_code = code
             elif not other:
                 other = f"{action} failed ({code})"
     if denied:
         return CheckResult(FAIL, "checkpoint_access", f"{', '.join(denied)} denied on {arn}: grant "
                                                       f"{', '.join(denied)} on {arn} to the role or user",
-                           "AccessDeniedException")
+                           denied_code)
     if other:
         return CheckResult(FAIL, "checkpoint_access", f"{other} on {arn}: check dynamodb_endpoint_url, the proxy "
                                                       "and the table's capacity", code)

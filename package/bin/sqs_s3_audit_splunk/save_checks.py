@@ -39,7 +39,7 @@ log = logging.getLogger("ta_sqs_s3_audit.save_checks")
 #: AWS answers that settle the question; anything else (timeouts, 5xx) lets the save through.
 DEFINITIVE_CODES = DENIED_CODES | REJECTED_KEY_CODES | MISSING_QUEUE_CODES | {"ValidationError"}
 #: The checkpoint table's definitive answers: no such table, a wrong key schema, a denial.
-TABLE_CODES = frozenset({"ResourceNotFoundException", "ValidationException", "AccessDeniedException"})
+TABLE_CODES = frozenset({"ResourceNotFoundException", "ValidationException"}) | DENIED_CODES
 _QUICK = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=10)
 _ONE_TRY = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=3)
 _OTHER_PARTITIONS = ("cn-north-1", "us-gov-west-1")

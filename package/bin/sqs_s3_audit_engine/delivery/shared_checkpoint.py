@@ -46,6 +46,7 @@ from typing import Any, Callable, Dict, Optional
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from ..aws_errors import DENIED_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from ..errors import StopRequested
 from .leases import DONE, CheckpointUnavailable, Lease, LeaseLost, OutageLog
 
@@ -54,11 +55,10 @@ __all__ = ["SharedCheckpoint", "table_arn", "RETENTION", "DEFAULT_LEASE_TTL"]
 RETENTION = 14 * 86400
 DEFAULT_LEASE_TTL = 60.0
 _NAMES = {"#p": "pos", "#o": "owner", "#u": "lease_until", "#e": "expires_at", "#t": "updated", "#m": "meta"}
-_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-              "Throttling", "TransactionConflictException", "LimitExceededException"}
-_DENIED = {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
-           "ExpiredTokenException", "MissingAuthenticationTokenException", "UnauthorizedOperation", "403",
-           "Forbidden"}
+# Denials (and keys refused) name an action to grant; a throttled table is retried, then waited for.
+_DENIED = DENIED_CODES | REJECTED_KEY_CODES | frozenset({
+    "InvalidSignatureException", "ExpiredTokenException", "MissingAuthenticationTokenException"})
+_THROTTLED = RETRYABLE_CODES
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
@@ -355,7 +355,7 @@ class SharedCheckpoint:
         elif code in _DENIED or status == 403:
             cause = "denied"
             hint = f"grant {action} on {where} to the input's role or user"
-        elif code in _THROTTLED:
+        elif code in _THROTTLED and status < 500:
             cause = "throttled"
             hint = f"the table is throttled: use on-demand capacity for {self.table} or raise its write capacity"
         elif status >= 500 or code.endswith("Error") and status == 0:

@@ -122,7 +122,7 @@ def _race(moto_server, table, proxy_port):
         oid = f"race{round_}"
         won, gate = [], threading.Barrier(len(stores))
 
-        def contend(s):
+        def contend(s, oid=oid, won=won, gate=gate):
             gate.wait()
             if s.acquire(oid) is not None:
                 won.append(s.owner)
@@ -160,7 +160,7 @@ def test_a_missing_table_is_a_checkpoint_outage_naming_table_region_and_action_a
     a.close()
 
 
-def test_an_unreachable_endpoint_is_an_outage_with_the_network_hint_after_a_bounded_wait(moto_server, table):
+def test_an_unreachable_endpoint_is_an_outage_with_the_network_hint_after_a_bounded_wait(table):
     closed = SharedCheckpoint(ddb(f"http://127.0.0.1:{free_port()}"), table=table, region=REGION, scope=SCOPE,
                               owner="A", attempts=2)
     began = time.monotonic()

@@ -149,7 +149,8 @@ class SharedCheckpoint:
                       ":zero": _n(0), ":exp": _n(now + self.retention)}
             try:
                 answer = self._call("dynamodb:UpdateItem", self.client.update_item, **self._key(oid),
-                                    UpdateExpression="SET #o = :me, #u = :until, #e = :exp, #p = if_not_exists(#p, :zero)",
+                                    UpdateExpression="SET #o = :me, #u = :until, #e = :exp, "
+                                                     "#p = if_not_exists(#p, :zero)",
                                     ConditionExpression="(attribute_not_exists(#p) OR #p <> :done) AND "
                                                         "(attribute_not_exists(#o) OR #o = :me OR #u < :now)",
                                     ExpressionAttributeNames=_names("#o", "#u", "#e", "#p"),

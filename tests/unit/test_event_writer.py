@@ -67,7 +67,15 @@ def test_close_does_not_wait_for_ever_on_a_write_blocked_by_a_pipe_nobody_reads(
     read_end, write_end = os.pipe()
     out = os.fdopen(write_end, "wb")
     writer = XmlEventWriter(out, "sqs_s3_audit://in")
-    blocked = threading.Thread(target=writer.write, args=("s3://b/k", "st", [("1", "x" * 1024)] * 1024), daemon=True)
+    outcome = []
+
+    def write_into_the_full_pipe():
+        try:
+            writer.write("s3://b/k", "st", [("1", "x" * 1024)] * 1024)
+        except BrokenPipeError:
+            outcome.append("broken pipe")
+
+    blocked = threading.Thread(target=write_into_the_full_pipe, daemon=True)
     blocked.start()  # 1 MiB into a 64 KiB pipe: blocks holding the stream's lock
     time.sleep(0.5)
     assert blocked.is_alive()
@@ -76,4 +84,6 @@ def test_close_does_not_wait_for_ever_on_a_write_blocked_by_a_pipe_nobody_reads(
     assert time.monotonic() - began < 2
     with pytest.raises(SinkClosed):
         writer.write("s3://b/k", "st", [("1", "later")])
-    os.close(read_end)  # the blocked write now fails; nothing more to check
+    os.close(read_end)  # the blocked write now fails: the stream's end is gone
+    blocked.join(5)
+    assert outcome == ["broken pipe"]

@@ -30,8 +30,8 @@ from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from .aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from .errors import AwsCallError
 
-__all__ = ["AWS_ERRORS", "AwsClients", "build_session", "build_clients", "dynamodb_client", "queue_endpoint", "Queue",
-           "ObjectStore", "wrap_error", "is_retryable"]
+__all__ = ["AWS_ERRORS", "AwsClients", "BatchFailure", "build_session", "build_clients", "dynamodb_client",
+           "queue_endpoint", "Queue", "ObjectStore", "wrap_error", "is_retryable"]
 
 # An answer that is not from AWS (a proxy's error page) surfaces as ResponseParserError,
 # which is not a BotoCoreError: it is an AWS call failure all the same.
@@ -212,8 +212,33 @@ def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleC
     return AwsClients(sqs=sqs, s3=s3, session=session, dynamodb=dynamodb)
 
 
+@dataclass(frozen=True)
+class BatchFailure:
+    """One entry of a batch call that SQS refused. ``sender_fault`` False means an SQS-side
+    failure worth retrying; True (an invalid or expired receipt handle) will not change."""
+
+    code: str
+    message: str
+    sender_fault: bool
+
+    @property
+    def retryable(self) -> bool:
+        return not self.sender_fault or self.code in RETRYABLE_CODES
+
+
+def _failures(answer: dict, receipts: Dict[str, str]) -> Dict[str, BatchFailure]:
+    failed = {f.get("Id", ""): BatchFailure(str(f.get("Code", "")), str(f.get("Message", "")), bool(f.get("SenderFault")))
+              for f in answer.get("Failed", []) or []}
+    done = {s.get("Id") for s in answer.get("Successful", []) or []}
+    for entry_id in receipts:  # an entry named in neither list was not carried out
+        if entry_id not in done and entry_id not in failed:
+            failed[entry_id] = BatchFailure("NotInAnswer", "the batch answer did not name this entry", False)
+    return failed
+
+
 class Queue:
-    """The SQS queue: the four calls the collector makes."""
+    """The SQS queue: the calls the collector makes (deletes and visibility changes singly
+    or batched, up to 10 entries per call)."""
 
     def __init__(self, client, url: str):
         self.client = client
@@ -246,6 +271,34 @@ class Queue:
             )
         except AWS_ERRORS as exc:
             raise wrap_error("sqs:ChangeMessageVisibility", exc, self.url) from None
+
+    def delete_batch(self, receipts: Dict[str, str]) -> Dict[str, BatchFailure]:
+        """``DeleteMessageBatch`` of at most 10 ``{entry id: receipt handle}``; returns the
+        entries that failed, by id (the others are deleted).
+
+        Raises:
+            AwsCallError: the call itself failed (no entry is known to be deleted).
+        """
+        entries = [{"Id": i, "ReceiptHandle": r} for i, r in receipts.items()]
+        try:
+            answer = self.client.delete_message_batch(QueueUrl=self.url, Entries=entries)
+        except AWS_ERRORS as exc:
+            raise wrap_error("sqs:DeleteMessage", exc, self.url) from None
+        return _failures(answer, receipts)
+
+    def change_visibility_batch(self, receipts: Dict[str, str], seconds: int) -> Dict[str, BatchFailure]:
+        """``ChangeMessageVisibilityBatch`` of at most 10 entries to ``seconds``; returns the
+        entries that failed, by id.
+
+        Raises:
+            AwsCallError: the call itself failed.
+        """
+        entries = [{"Id": i, "ReceiptHandle": r, "VisibilityTimeout": seconds} for i, r in receipts.items()]
+        try:
+            answer = self.client.change_message_visibility_batch(QueueUrl=self.url, Entries=entries)
+        except AWS_ERRORS as exc:
+            raise wrap_error("sqs:ChangeMessageVisibility", exc, self.url) from None
+        return _failures(answer, receipts)
 
     def attributes(self, names: List[str]) -> Dict[str, str]:
         try:

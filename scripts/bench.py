@@ -11,7 +11,7 @@ the same run (the machine may be shared: variants run in interleaved rounds).
 2. pipeline: decode-and-write on one core in process, against the straightforward
    implementation, gunzip + parse, bare gunzip; every event checked exact.
 
-    python3 scripts/bench.py [--quick] [--write-docs] [--only product|pipeline]
+    python3 scripts/bench.py [--quick] [--write-docs] [--only product|pipeline|small|sizes|counts|large ...]
     python3 scripts/bench.py --docs-only                  # docs from bench-out/results.json
 
 Parts live in ``scripts/benchmarks/``. Exit status 1 when a target fails.
@@ -32,21 +32,23 @@ from benchmarks.common import OUT, input_python, loadavg, machine, say  # noqa: 
 from benchmarks import report  # noqa: E402
 
 
-def _product(results: dict, quick: bool, python: str) -> None:
+PARTS = ("small", "sizes", "counts", "large")
+
+
+def _product(results: dict, quick: bool, python: str, parts=PARTS) -> None:
     from benchmarks import product
     from benchmarks.rig import Rig
 
     with Rig(python) as rig:
-        if quick:
-            results["small"] = product.small_objects(rig, 60, 1)
-            results["sizes"] = product.sizes(rig, ladder=product.SIZE_LADDER[:5])
-            results["counts"] = product.counts(rig, ladder=(30, 120))
-            results["large"] = product.large(rig, product.records_for(100_000_000), four_budget=30)
-        else:
-            results["small"] = product.small_objects(rig, 300, 3)
-            results["sizes"] = product.sizes(rig)
-            results["counts"] = product.counts(rig)
-            results["large"] = product.large(rig, product.records_for(1_000_000_000), four_budget=90)
+        if "small" in parts:
+            results["small"] = product.small_objects(rig, 60 if quick else 300, 1 if quick else 3)
+        if "sizes" in parts:
+            results["sizes"] = product.sizes(rig, ladder=product.SIZE_LADDER[:5] if quick else product.SIZE_LADDER)
+        if "counts" in parts:
+            results["counts"] = product.counts(rig, ladder=(30, 120) if quick else (100, 300, 1000))
+        if "large" in parts:
+            size = 100_000_000 if quick else 1_000_000_000
+            results["large"] = product.large(rig, product.records_for(size), four_budget=30 if quick else 90)
 
 
 def _pipeline(results: dict, quick: bool) -> None:
@@ -58,7 +60,7 @@ def _pipeline(results: dict, quick: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="the add-on measured as a product, against baselines")
     parser.add_argument("--quick", action="store_true", help="small data, a few minutes")
-    parser.add_argument("--only", choices=("product", "pipeline"), help="run one part")
+    parser.add_argument("--only", nargs="+", choices=("product", "pipeline") + PARTS, help="run these parts only")
     parser.add_argument("--python", help="the input's interpreter: py39 (default), py313 or a path")
     parser.add_argument("--write-docs", action="store_true", help="rewrite docs/performance.md and .svg")
     parser.add_argument("--docs-only", action="store_true", help="rewrite the docs from bench-out/results.json")
@@ -76,9 +78,11 @@ def main() -> int:
         results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
                    "quick": args.quick, "input_python": version}
         say(f"bench: input under Python {version} ({python}), load average {results['machine']['loadavg_start']}")
-        if args.only in (None, "product"):
-            _product(results, args.quick, python)
-        if args.only in (None, "pipeline"):
+        only = set(args.only or ("product", "pipeline"))
+        parts = PARTS if "product" in only else tuple(p for p in PARTS if p in only)
+        if parts:
+            _product(results, args.quick, python, parts)
+        if "pipeline" in only:
             _pipeline(results, args.quick)
         results["elapsed_seconds"] = time.perf_counter() - began
         results["machine"]["loadavg_end"] = loadavg()

@@ -1,8 +1,11 @@
 """Stage 6: the per-input SQS loop and the fate of every message.
 
 Receive a batch, hand each message to a worker; a worker parses the notification (stage 1),
-reads each object's events (:mod:`.events`) and writes them (:mod:`.delivery`), then carries
-out the message's fate.
+reads each object's events (:mod:`.events`) and writes them (:mod:`.delivery`), then hands
+the message's fate to :mod:`.fates`, which deletes (or gives back) messages in batches while
+the worker takes its next message. Receiving runs ahead of the workers (:mod:`.receiving`):
+messages wait, received, for every busy worker, so a worker that finishes never waits for a
+ReceiveMessage round trip, and the next receive never waits for the deletes before it.
 
 Fate of a message (the one place these rules live):
 
@@ -43,7 +46,6 @@ position reached, so a hard kill writes again at most one batch (:mod:`.delivery
 from __future__ import annotations
 
 import logging
-import queue as queue_module
 import threading
 import time
 from typing import Callable, Dict, List, Optional
@@ -57,6 +59,8 @@ from .delivery.checkpoint import Checkpoint, object_id
 from .delivery.leases import CheckpointUnavailable, HeldObject, LeaseLost, LocalLeases, ObjectLocks
 from .errors import AwsCallError, NotificationError, ObjectError, StopRequested
 from .events import ObjectEvents
+from .fates import Fates
+from .receiving import Intake, every, receivers_for
 from .metrics import Metrics, kv
 from .queue_watch import QueueWatch
 from .notification_records import UnrelatedReporter, write_records
@@ -121,14 +125,15 @@ class Collector:
         self.wait_seconds = wait_seconds
         self.summary_interval = summary_interval
         self.stop = delivery.stop
-        self._slots = threading.Semaphore(cfg.max_workers)
-        self._work: "queue_module.Queue[Optional[dict]]" = queue_module.Queue()
+        self._fates: Optional[Fates] = None
         self._locks = ObjectLocks()
         self._current: Dict[int, ObjectRef] = {}  # thread id -> object being read
         self._errors = ErrorReporter(log)
         self._unrelated = UnrelatedReporter(log, self.metrics)
         self._keeper: Optional[VisibilityKeeper] = None
         self.watch = QueueWatch(cfg, queue, log, self._errors)
+        self._intake = Intake(queue, max_workers=cfg.max_workers, batch_size=cfg.sqs_batch_size,
+                              wait_seconds=wait_seconds, errors=self._errors, metrics=self.metrics, log=log)
 
     # -- the loop ------------------------------------------------------------------
     def run(self, stop: Optional[threading.Event] = None, shutdown_grace: float = 6.0) -> None:
@@ -138,72 +143,53 @@ class Collector:
         self.checkpoint.attach(self.stop, self.watch.visibility_timeout)  # lease time, waits end with the input
         self._keeper = VisibilityKeeper(self.sqs, self.watch.visibility_timeout, self.log)
         self._keeper.start()
-        workers = [
-            threading.Thread(target=self._worker, name=f"worker-{i}", daemon=True)
-            for i in range(self.cfg.max_workers)
-        ]
-        for worker in workers:
-            worker.start()
-        backoff = Backoff()
-        next_summary = time.monotonic() + self.summary_interval
+        self._fates = Fates(self.sqs, self.log, self.metrics, on_done=self._keeper.untrack)
+        workers = [threading.Thread(target=self._worker, name=f"worker-{i}", daemon=True)
+                   for i in range(self.cfg.max_workers)]
+        receivers = [threading.Thread(target=self._receive, name=f"receiver-{i}", daemon=True)
+                     for i in range(1, receivers_for(self.cfg.max_workers))]
+        for thread in workers + receivers:
+            thread.start()
         try:
-            while not self.stop.is_set():
-                if self.digests is not None:
-                    self.digests.tick()  # pending digests whose files arrived or whose grace is over
-                if time.monotonic() >= next_summary:
-                    self.watch.summary(self.metrics)
-                    next_summary = time.monotonic() + self.summary_interval
-                if not getattr(self.checkpoint, "available", True):
-                    self.checkpoint.wait_available(self.stop)  # the store is down: take no new message
-                    continue
-                taken = self._take_slots()
-                if not taken:
-                    continue
-                try:
-                    messages = self.sqs.receive(taken, self.wait_seconds)
-                except AwsCallError as exc:
-                    self._release(taken)
-                    self._errors.report(exc)
-                    self.stop.wait(backoff.next())
-                    continue
-                if backoff.failures:
-                    self.log.info(kv(action="recovered", call="sqs:ReceiveMessage"))
-                    self._errors.reset()
-                    if not self.watch.inspected:
-                        self.watch.inspect()
-                        self._keeper.timeout = max(self.watch.visibility_timeout, 2)
-                backoff.reset()
-                self._release(taken - len(messages))
-                for message in messages:
-                    self.metrics.add("messages_received")
-                    self._keeper.track(message["ReceiptHandle"])
-                    self._work.put(message)
+            self._receive(main=True)
         finally:
             self.stop.set()
             deadline = time.monotonic() + shutdown_grace
+            for receiver in receivers:
+                receiver.join(max(0.0, deadline - time.monotonic()))
             for _ in workers:
-                self._work.put(None)
+                self._intake.work.put(None)
             for worker in workers:
                 worker.join(max(0.0, deadline - time.monotonic()))
+            # The deletes and give-backs handed in so far are carried out before leaving.
+            self._fates.close(max(1.0, deadline - time.monotonic()))
             self._keeper.halt()
             self.watch.summary(self.metrics)
 
-    def _take_slots(self) -> int:
-        if not self._slots.acquire(timeout=0.5):
-            return 0
-        taken = 1
-        while taken < self.cfg.sqs_batch_size and self._slots.acquire(blocking=False):
-            taken += 1
-        return taken
+    def _receive(self, main: bool = False) -> None:
+        def gate() -> None:
+            if not getattr(self.checkpoint, "available", True):
+                self.checkpoint.wait_available(self.stop)  # the store is down: take no new message
 
-    def _release(self, count: int) -> None:
-        for _ in range(max(0, count)):
-            self._slots.release()
+        def tick() -> None:
+            if self.digests is not None:
+                self.digests.tick()  # pending digests whose files arrived or whose grace is over
+            summary()
+            gate()
+
+        def recovered() -> None:
+            if not self.watch.inspected:
+                self.watch.inspect()
+                self._keeper.timeout = max(self.watch.visibility_timeout, 2)
+
+        summary = every(self.summary_interval, lambda: self.watch.summary(self.metrics))
+        self._intake.loop(self.stop, keeper=self._keeper, fates=self._fates, on_recovered=recovered,
+                          tick=tick if main else gate)
 
     # -- one message ---------------------------------------------------------------
     def _worker(self) -> None:
         while True:
-            message = self._work.get()
+            message = self._intake.work.get()
             if message is None:
                 return
             try:
@@ -214,31 +200,32 @@ class Collector:
                                       bucket=ref.bucket if ref else None, key=ref.key if ref else None))
             finally:
                 self._current.pop(threading.get_ident(), None)
-                if self._keeper is not None:
-                    self._keeper.untrack(message["ReceiptHandle"])
-                self._slots.release()
+                self._intake.done()
 
     def handle(self, message: dict) -> str:
-        """Work on one message and carry out its fate; returns the fate."""
-        if self.stop.is_set():
-            fate = RETURN
-        else:
-            fate = self._process(message)
-        receipt = message["ReceiptHandle"]
+        """Work on one message and carry out its fate; returns the fate. A delete or a
+        give-back goes to :class:`.Fates` (batched; carried out before ``run`` returns, or
+        before this returns when the collector is not running)."""
         try:
-            if fate == DELETE:
-                self.sqs.delete(receipt)
-                self.metrics.add("messages_deleted")
-            elif fate == RETURN:
-                self.sqs.change_visibility(receipt, 0)
-                self.metrics.add("messages_returned")
-            else:
-                self.metrics.add("messages_left")
-        except AwsCallError as exc:
-            self.metrics.error(exc.code)
-            self.log.error(kv(action="message_fate_failed", fate=fate, message_id=message.get("MessageId"),
-                              reason=exc.code, detail=str(exc)))
+            fate = RETURN if self.stop.is_set() else self._process(message)
+        except BaseException:
+            self._untrack(message)  # left: it comes back after the visibility timeout
+            raise
+        fates = self._fates or Fates(self.sqs, self.log, self.metrics)
+        if fate == DELETE:
+            fates.delete(message)
+        elif fate == RETURN:
+            fates.give_back(message)
+        else:
+            self.metrics.add("messages_left")
+            self._untrack(message)
+        if fates is not self._fates:
+            fates.close()
         return fate
+
+    def _untrack(self, message: dict) -> None:
+        if self._keeper is not None:
+            self._keeper.untrack(message["ReceiptHandle"])
 
     def _process(self, message: dict) -> str:
         message_id = message.get("MessageId", "")

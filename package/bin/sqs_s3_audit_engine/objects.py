@@ -16,8 +16,8 @@ from .errors import ObjectError
 
 __all__ = ["READ_SIZE", "iter_body", "decompressed", "as_text", "looks_binary"]
 
-READ_SIZE = 1 << 20  # bytes asked of the HTTP body per read
-_MAX_EXPANSION = 8 << 20  # decompressed bytes produced per step, to bound memory
+READ_SIZE = 256 << 10  # bytes asked of the HTTP body per read
+_MAX_EXPANSION = 1 << 20  # decompressed bytes produced per step, to bound memory
 _GZIP_MAGIC = b"\x1f\x8b"
 
 

@@ -1,7 +1,8 @@
 """Keeps in-flight messages hidden from other consumers while they are worked on.
 
 The visibility of every tracked message is extended at half the queue's visibility
-timeout, so no other consumer receives it while its objects are being written.
+timeout, so no other consumer receives it while its objects are being written. Messages due
+together are extended together (``ChangeMessageVisibilityBatch``, up to 10 per call).
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Dict
+from typing import Dict, List
 
 from .aws import Queue
 from .errors import AwsCallError
+from .fates import BATCH_ENTRIES
 from .metrics import kv
 
 __all__ = ["VisibilityKeeper"]
@@ -51,11 +53,31 @@ class VisibilityKeeper(threading.Thread):
             now = time.monotonic()
             with self._lock:
                 due = [r for r, at in self._due.items() if at <= now]
-            for receipt in due:
-                try:
-                    self.sqs.change_visibility(receipt, self.timeout)
-                except AwsCallError as exc:
-                    self.log.warning(kv(action="visibility_extend_failed", reason=exc.code, detail=str(exc)))
-                with self._lock:
-                    if receipt in self._due:
-                        self._due[receipt] = time.monotonic() + self.timeout / 2
+            for i in range(0, len(due), BATCH_ENTRIES):
+                self._extend(due[i:i + BATCH_ENTRIES])
+
+    def _extend(self, receipts: List[str]) -> None:
+        """One ``ChangeMessageVisibilityBatch``; each entry's failure on its own. A message
+        deleted or given back meanwhile (no longer tracked) is not reported."""
+        entries = {str(i): r for i, r in enumerate(receipts)}
+        call_failed = False
+        try:
+            failed = self.sqs.change_visibility_batch(entries, self.timeout)
+        except AwsCallError as exc:
+            self.log.warning(kv(action="visibility_extend_failed", reason=exc.code, detail=str(exc),
+                                messages=len(receipts)))
+            failed, call_failed = {}, exc.retryable
+        soon = min(1.0, self.timeout / 8)  # a failed entry is tried again before the message shows
+        with self._lock:
+            for entry_id, receipt in entries.items():
+                if receipt not in self._due:
+                    continue  # deleted or given back meanwhile
+                failure = failed.get(entry_id)
+                if failure is None:  # extended, or the call failed (a retryable failure: soon again)
+                    self._due[receipt] = time.monotonic() + (soon if call_failed else self.timeout / 2)
+                    continue
+                self.log.warning(kv(action="visibility_extend_failed", reason=failure.code, detail=failure.message))
+                if failure.retryable:
+                    self._due[receipt] = time.monotonic() + soon
+                else:  # an expired or invalid receipt handle: asking again cannot help
+                    del self._due[receipt]

@@ -41,7 +41,10 @@ def _product(results: dict, quick: bool, python: str, parts=PARTS) -> None:
 
     with Rig(python) as rig:
         if "small" in parts:
-            results["small"] = product.small_objects(rig, 60 if quick else 300, 1 if quick else 3)
+            if quick:
+                results["small"] = product.small_objects(rig, 100, 1)
+            else:
+                results["small"] = product.small_objects(rig, 300, 3, workers=(1, 4, 8, 16))
         if "sizes" in parts:
             results["sizes"] = product.sizes(rig, ladder=product.SIZE_LADDER[:5] if quick else product.SIZE_LADDER)
         if "counts" in parts:

@@ -202,11 +202,16 @@ def queue_endpoint(cfg: InputConfig) -> Optional[str]:
 
 def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig],
                   proxy: ProxyConfig) -> AwsClients:
-    config = botocore_config(proxy, pool_size=cfg.max_workers + 4)
+    # Connection pools sized to what runs at once: S3, one GetObject per worker (and the
+    # doctor's or a digest's read); SQS, the receivers (one per 4 workers), the fates, the
+    # visibility keeper and the queue watch. A pool too small makes urllib3 open and drop a
+    # connection per call (a TCP, or TLS, handshake each time).
+    config = botocore_config(proxy, pool_size=cfg.max_workers + 2)
+    sqs_config = botocore_config(proxy, pool_size=(cfg.max_workers + 3) // 4 + 4)
     session = build_session(
         account, role, cfg.region, config, cfg.sts_endpoint_url, _session_name(cfg.name)
     )
-    sqs = session.client("sqs", region_name=cfg.region, endpoint_url=queue_endpoint(cfg), config=config)
+    sqs = session.client("sqs", region_name=cfg.region, endpoint_url=queue_endpoint(cfg), config=sqs_config)
     s3 = session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
     dynamodb = dynamodb_client(session, cfg, config) if cfg.checkpoint_store == "dynamodb" else None
     return AwsClients(sqs=sqs, s3=s3, session=session, dynamodb=dynamodb)
@@ -227,7 +232,8 @@ class BatchFailure:
 
 
 def _failures(answer: dict, receipts: Dict[str, str]) -> Dict[str, BatchFailure]:
-    failed = {f.get("Id", ""): BatchFailure(str(f.get("Code", "")), str(f.get("Message", "")), bool(f.get("SenderFault")))
+    failed = {f.get("Id", ""): BatchFailure(str(f.get("Code", "")), str(f.get("Message", "")),
+                                            bool(f.get("SenderFault")))
               for f in answer.get("Failed", []) or []}
     done = {s.get("Id") for s in answer.get("Successful", []) or []}
     for entry_id in receipts:  # an entry named in neither list was not carried out

@@ -35,6 +35,16 @@ def proc_status(pid: int) -> Dict[str, float]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used (``/proc/<pid>/stat``), 0 when gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def median(values: List[float]) -> float:
     ordered = sorted(values)
     if not ordered:

@@ -20,7 +20,7 @@ def _small(s: dict) -> str:
             naive = s["runs"][f"naive/{d}/1"]["objects_per_s"] if w == 1 else None
             rows.append(f"| {d} ms | {w} | **{a['objects_per_s']:,.1f}** | {c['objects_per_s']:,.1f} | "
                         f"{100 * a['vs_ceiling']:.0f}% | {a['vs_one_worker']:.1f}x | "
-                        f"{', '.join(map(str, a['every_round']))} | {a['vmhwm_mb']:.0f} MB | "
+                        f"{', '.join(map(str, a['every_round']))} | {a.get('cpu_ms_per_object', 0):.1f} ms | {a['vmhwm_mb']:.0f} MB | "
                         + (f"{naive:,.1f}" if naive is not None else "") + " |")
     return "\n".join(rows)
 
@@ -92,8 +92,8 @@ input also receives, writes, checkpoints and deletes. The straightforward input 
 `gzip.decompress`, `json.loads`, one splunklib `Event` per record, `DeleteMessage`.
 {s['rounds']} interleaved round(s); the median is shown and every round listed.
 
-| per request | max_workers | add-on objects/s | GetObject loop, as many threads | add-on vs loop (target {100 * TARGET_CEILING:.0f}%) | vs 1 worker | every round | VmHWM | straightforward input |
-|---|---:|---:|---:|---:|---:|---|---:|---:|
+| per request | max_workers | add-on objects/s | GetObject loop, as many threads | add-on vs loop (target {100 * TARGET_CEILING:.0f}%) | vs 1 worker | every round | input CPU per object | VmHWM | straightforward input |
+|---|---:|---:|---:|---:|---:|---|---:|---:|---:|
 {_small(s)}
 
 Exactness on the same objects (one more run, 4 workers, 50 ms, the stream kept): {s['exactness']['events']:,}

@@ -60,7 +60,8 @@ def small_objects(rig: Rig, count: int, rounds: int, delays=(0, 50), workers=(1,
                         r = rig.ceiling("bench-small", list(objects), endpoint, w)
                     runs.setdefault(f"{kind}/{delay}/{w}", []).append(r)
                     say(f"    round {round_ + 1}, {delay:>2} ms, {kind:<9} {w:>2}: {r['objects_per_s']:7.1f} objects/s"
-                        + (f"  (VmHWM {r['vmhwm_mb']:.0f} MB)" if kind == "addon" else ""))
+                        + (f"  (VmHWM {r['vmhwm_mb']:.0f} MB, CPU {1e3 * r['cpu_seconds'] / count:.1f} ms/object)"
+                           if kind == "addon" else ""))
             r = rig.run(bodies, endpoint, 1, expected, kind="naive", sample_memory=False)
             runs.setdefault(f"naive/{delay}/1", []).append(r)
             say(f"    round {round_ + 1}, {delay:>2} ms, naive      1: {r['objects_per_s']:7.1f} objects/s")
@@ -71,7 +72,8 @@ def small_objects(rig: Rig, count: int, rounds: int, delays=(0, 50), workers=(1,
         rates = [r["objects_per_s"] for r in done]
         out["runs"][name] = {"objects_per_s": median(rates), "every_round": [round(x, 1) for x in rates],
                              "complete": all(r.get("complete", True) for r in done),
-                             "vmhwm_mb": max((r.get("vmhwm_mb", 0.0) for r in done), default=0.0)}
+                             "vmhwm_mb": max((r.get("vmhwm_mb", 0.0) for r in done), default=0.0),
+                             "cpu_ms_per_object": median([1e3 * r.get("cpu_seconds", 0.0) / r["objects"] for r in done])}
     for delay in delays:
         for w in workers:
             addon, ceiling = out["runs"][f"addon/{delay}/{w}"], out["runs"][f"getobject/{delay}/{w}"]

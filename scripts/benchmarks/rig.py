@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Dict, List, Optional
 
-from .common import APP_LIB, OUT, SCRIPTS, proc_status
+from .common import APP_LIB, OUT, SCRIPTS, cpu_seconds, proc_status
 
 from aws_emulator import TEST_KEY_ID, TEST_SECRET, MotoServer, VendorSide  # noqa: E402
 from modinput_runner import SCRIPT, input_xml  # noqa: E402
@@ -213,6 +213,7 @@ class Rig:
         queue_url = self.fresh_queue(bodies)
         proc, startup = self.start_input(queue_url, endpoint, workers, keep, kind)
         start = time.perf_counter()
+        cpu_at_start = cpu_seconds(proc.proc.pid)
         deadline = start + budget
         peak_rss = 0.0
         complete = False
@@ -225,11 +226,12 @@ class Rig:
             time.sleep(0.05)
         end = time.perf_counter()
         memory = proc.memory()
+        cpu = cpu_seconds(proc.proc.pid) - cpu_at_start  # the run's CPU time, start-up left out
         rc = proc.stop()
         result = {"kind": kind, "workers": workers, "objects": len(bodies), "events": proc.out.events,
                   "expected_events": expected_events, "complete": complete, "seconds": end - start,
                   "startup_seconds": startup, "stream_mb": proc.out.bytes / 1e6, "vmhwm_mb": memory.get("VmHWM", 0.0),
-                  "rss_peak_sampled_mb": peak_rss, "exit_status": rc}
+                  "rss_peak_sampled_mb": peak_rss, "exit_status": rc, "cpu_seconds": cpu}
         result["objects_per_s"] = len(bodies) / result["seconds"] if complete else 0.0
         result["events_per_s"] = proc.out.events / result["seconds"]
         if keep:

@@ -9,6 +9,8 @@ Prints ``<objects> <seconds> <bytes>``: every key read whole once, one client wi
 connection pool as large as the thread count (as an input would size it).
 """
 
+from __future__ import annotations
+
 import os
 import sys
 import threading

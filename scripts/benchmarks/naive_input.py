@@ -11,6 +11,8 @@ splunklib as the add-on ships them):
 Writes the XML event stream to stdout, ``started`` to stderr once polling; stops on SIGTERM.
 """
 
+from __future__ import annotations
+
 import gzip
 import json
 import os

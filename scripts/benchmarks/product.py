@@ -172,6 +172,9 @@ def counts(rig: Rig, ladder=(100, 300, 1000), delay: int = 0, workers: int = 4) 
         r = rig.run(bodies[:n], rig.proxy(delay), workers, n * SMALL_RECORDS)
         rows.append({"objects": n, "seconds": r["seconds"], "objects_per_s": r["objects_per_s"],
                      "vmhwm_mb": r["vmhwm_mb"], "complete": r["complete"]})
+        if n == top:  # the straightforward input on the most objects: does the rig itself slow down?
+            naive = rig.run(bodies[:n], rig.proxy(delay), 1, n * SMALL_RECORDS, kind="naive")
+            rows[-1]["naive_objects_per_s"] = naive["objects_per_s"]
         say(f"    {n:>5} objects: {r['seconds']:6.1f} s, {r['objects_per_s']:6.1f} objects/s, VmHWM {r['vmhwm_mb']:.0f} MB")
     return rows
 

@@ -93,11 +93,8 @@ class Delivery:
             if batch:
                 self._flush(source, events.sourcetype, batch, oid, events.position)
             raise
-        if batch:  # the last batch: finishing the object records its end, no advance first
-            try:
-                self.sink.write(source, events.sourcetype, batch)
-            except SinkClosed:
-                raise StopRequested() from None
+        if batch:
+            self._flush(source, events.sourcetype, batch, oid, events.position)
             count += len(batch)
             total_chars += chars
         self.checkpoint.finish(oid, events.meta or None)

@@ -216,7 +216,7 @@ Exactness: {t['exactness_checked_events']:,} events parsed back, {len(t['exactne
 
 Workers hide round trips, not CPU: an input is one Python process, so its decoding and writing
 top out near the large-object rate of part 4 whatever the worker count; for more CPU, run more
-inputs on the queue (one process each). With 50 ms per call, 8 workers moved about 1.5 times as
+inputs on the queue (one process each). With 50 ms per call, 8 workers moved about 1.6 times as
 many small objects as 4 in this run, and 16 no more than 8: on this rig the emulator's SQS calls
 and the shared CPUs set the limit, while against real AWS the GetObject ceiling keeps rising with
 threads (16 threads each waiting 50 ms per GetObject allow up to 320 objects/s; part 1's loop

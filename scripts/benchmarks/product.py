@@ -22,7 +22,7 @@ from typing import Dict, List
 from .common import OUT, median, say
 from .rig import Rig
 
-import sample_logs as samples  # noqa: E402
+import sample_logs as samples
 
 SMALL_RECORDS = 20  # a small CloudTrail file: ~28 KB of JSON, ~3 KB gzipped
 SIZE_LADDER = ((1_000, 100), (10_000, 100), (100_000, 40), (1_000_000, 12), (10_000_000, 3), (100_000_000, 1))

@@ -17,12 +17,12 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 from .common import APP_LIB, OUT, SCRIPTS, cpu_seconds, proc_status
 
-from aws_emulator import TEST_KEY_ID, TEST_SECRET, MotoServer, VendorSide  # noqa: E402
-from modinput_runner import SCRIPT, input_xml  # noqa: E402
+from aws_emulator import TEST_KEY_ID, TEST_SECRET, MotoServer, VendorSide
+from modinput_runner import SCRIPT, input_xml
 
 SESSION_KEY = "bench-session-key-51f0"
 HERE = os.path.dirname(os.path.abspath(__file__))

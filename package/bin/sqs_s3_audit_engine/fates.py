@@ -62,7 +62,7 @@ class Fates:
     def __init__(self, sqs: Queue, log: logging.Logger, metrics: Metrics, *,
                  on_done: Optional[Callable[[str], None]] = None, attempts: int = 5, backoff: float = 0.5):
         self.sqs, self.log, self.metrics = sqs, log, metrics
-        self.on_done = on_done or (lambda receipt: None)
+        self.on_done = on_done or (lambda _receipt: None)
         self.attempts, self.backoff = attempts, backoff
         self._ready: Deque[_Op] = deque()
         self._retry: List[_Op] = []

@@ -28,8 +28,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchmarks.common import OUT, input_python, loadavg, machine, say  # noqa: E402
-from benchmarks import report  # noqa: E402
+from benchmarks.common import OUT, input_python, loadavg, machine, say
+from benchmarks import report
 
 
 PARTS = ("small", "sizes", "counts", "large")

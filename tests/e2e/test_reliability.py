@@ -151,9 +151,12 @@ def test_faults_between_the_input_and_aws_lose_nothing_duplicate_nothing_and_are
     assert len(ids) == len(expected) and sorted(ids) == sorted(expected)  # every record exactly once
 
     # Every kind of fault happened, the random ones bounded; all AWS traffic went through the proxy.
-    assert all(proxy.counts[kind] >= 1 for kind in FAULTS), proxy.counts
+    # DynamoDB is not on this input's path (local checkpoint): its throttling has its own
+    # tests in test_fleet_checkpoint.py.
+    http_faults = [kind for kind in FAULTS if kind != "ddb_throttle"]
+    assert all(proxy.counts[kind] >= 1 for kind in http_faults), proxy.counts
     assert proxy.counts["sts_500"] >= 2 and proxy.faults >= 15
-    assert proxy.faults <= 60 + 2 + len(FAULTS) + (14 if bursts else 0)
+    assert proxy.faults <= 60 + 2 + len(http_faults) + (14 if bursts else 0)
     assert proxy.seen["sts"] >= 3 and proxy.seen["sqs"] > 30 and proxy.seen["s3"] >= 24 and not proxy.seen["other"]
     # The proxy credentials came from storage/passwords, URL-quoted correctly, on every request.
     assert proxy.refused_auth == 0 and set(proxy.auth) == {f"{PROXY_USER}:{PROXY_PASSWORD}"}

@@ -390,7 +390,6 @@ class Collector:
         self.metrics.add("objects_done")
         self.metrics.add("events", written.events)
         self.metrics.add("bytes", written.chars)
-        self.metrics.object_done(f"s3://{bucket}/{key}")
         lag = round(time.time() - ref.event_time, 1) if ref.event_time else None
         if lag is not None:
             self.metrics.lag(lag)

@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections import Counter
-from typing import Dict, Optional
+from typing import Dict
 
 __all__ = ["Metrics", "kv", "one_line"]
 
@@ -70,7 +70,6 @@ class Metrics:
         self._lag_count = 0
         self._lag_max = 0.0
         self._since = time.time()
-        self.last_object: Optional[str] = None
 
     def add(self, name: str, amount: int = 1) -> None:
         with self._lock:
@@ -87,10 +86,6 @@ class Metrics:
             self._lag_sum += seconds
             self._lag_count += 1
             self._lag_max = max(self._lag_max, seconds)
-
-    def object_done(self, url: str) -> None:
-        with self._lock:
-            self.last_object = url
 
     def summary(self) -> Dict[str, object]:
         """The interval's figures (then reset) for one ``action=summary`` line."""

@@ -364,7 +364,8 @@ def check_public_keys(cfg: InputConfig, clients: AwsClients, proxy: ProxyConfig)
 
     try:
         quick = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
-        client = clients.session.client("cloudtrail", region_name=cfg.region, config=botocore_config(proxy).merge(quick))
+        config = botocore_config(proxy).merge(quick)
+        client = clients.session.client("cloudtrail", region_name=cfg.region, config=config)
         keys = client.list_public_keys().get("PublicKeyList", [])
     except AWS_ERRORS as exc:
         error = wrap_error(PERMISSION, exc)
@@ -373,6 +374,7 @@ def check_public_keys(cfg: InputConfig, clients: AwsClients, proxy: ProxyConfig)
                                f"{PERMISSION} (Resource \"*\") to the input's user or role so that CloudTrail digest "
                                "signatures are checked, or set cloudtrail_digests = skip", error.code)
         return CheckResult(WARN, "cloudtrail_public_keys", f"{PERMISSION} failed ({error.code}): digest "
-                           "signatures cannot be checked until it answers (endpoint: AWS_ENDPOINT_URL_CLOUDTRAIL)", error.code)
+                           "signatures cannot be checked until it answers (endpoint: AWS_ENDPOINT_URL_CLOUDTRAIL)",
+                           error.code)
     return CheckResult(PASS, "cloudtrail_public_keys", f"{PERMISSION} allowed in {cfg.region} "
                        f"({len(keys)} current key(s)): CloudTrail digest signatures are checked")

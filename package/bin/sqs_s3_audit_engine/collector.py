@@ -336,12 +336,13 @@ class Collector:
             raise ObjectError(bucket, key, "read_interrupted", f"{type(exc).__name__}: {exc}", retryable=True) from None
         except Exception as exc:
             if type(exc).__module__.startswith(("botocore", "urllib3")):
-                raise ObjectError(bucket, key, "read_interrupted", f"{type(exc).__name__}: {exc}", retryable=True) from None
+                detail = f"{type(exc).__name__}: {exc}"
+                raise ObjectError(bucket, key, "read_interrupted", detail, retryable=True) from None
             raise
         finally:
             try:
                 body.close()
-            except Exception:  # closing a broken stream may fail; nothing is lost
+            except Exception:  # noqa: BLE001 - closing a broken stream may fail any way; nothing is lost
                 pass
 
     def _already_done(self, ref: ObjectRef) -> None:

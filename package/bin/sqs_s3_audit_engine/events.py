@@ -43,7 +43,8 @@ def read_records(body, bucket: str, key: str, log_type: Optional[LogType] = None
         raw = decompressed(iter_body(body), bucket, key)
     first = next(raw, b"")
     if looks_binary(first[:8192]):
-        raise ObjectError(bucket, key, "binary_content", "the object is binary, not a log file (wrong key_include_regex?)")
+        raise ObjectError(bucket, key, "binary_content",
+                          "the object is binary, not a log file (wrong key_include_regex?)")
     text = as_text(chain((first,), raw))
     if log_type is None:
         return decode_auto(text, bucket, key)

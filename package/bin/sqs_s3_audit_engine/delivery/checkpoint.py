@@ -4,7 +4,8 @@ One journal file per input under ``checkpoint_dir`` (no KV store needed, as on a
 forwarder). Each change is one JSON line appended and fsynced:
 ``{"o": <object id>, "n": <next position>, "t": <unix time>}`` or ``{"o": …, "d": 1, "t": …}``
 for a finished object, with ``"m": {...}`` when small metadata is kept with it (a
-CloudTrail log file's content hash, for digest validation). A line cut by a crash is ignored on load, so a write is atomic.
+CloudTrail log file's content hash, for digest validation). A line cut by a crash is
+ignored on load, so a write is atomic.
 When the journal grows past a few times the live entries it is rewritten to a temporary
 file and renamed over the old one (atomic on POSIX and Windows).
 

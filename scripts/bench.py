@@ -9,9 +9,14 @@ the same run (the machine may be shared: variants run in interleaved rounds).
    size (1 KB .. 1 GB) and object count; one 1 GB object (events/s, MB/s, VmHWM) and four
    at once with 4 workers (VmHWM), bare gunzip of the same file beside it;
 2. pipeline: decode-and-write on one core in process, against the straightforward
-   implementation, gunzip + parse, bare gunzip; every event checked exact.
+   implementation, gunzip + parse, bare gunzip; every event checked exact;
+3. in-process parts, each against a baseline from the same run: log_readers (the AWS text
+   log readers vs split lines and the engine's text reader), xml_writer (the XML event writer
+   vs the writer before the complete XML rule), hash_cost (CloudTrail events/s with and
+   without the SHA-256 for digest validation).
 
-    python3 scripts/bench.py [--quick] [--write-docs] [--only product|pipeline|small|sizes|counts|large ...]
+    python3 scripts/bench.py [--quick] [--write-docs] [--only product|pipeline|small|sizes|counts|large|
+                                                              log_readers|xml_writer|hash_cost ...]
     python3 scripts/bench.py --docs-only                  # docs from bench-out/results.json
 
 Parts live in ``scripts/benchmarks/``. Exit status 1 when a target fails.
@@ -20,6 +25,7 @@ Parts live in ``scripts/benchmarks/``. Exit status 1 when a target fails.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -33,6 +39,8 @@ from benchmarks import report
 
 
 PARTS = ("small", "sizes", "counts", "large")
+# In-process parts: a module in benchmarks/ with run(quick) -> figures and report(figures).
+MODULE_PARTS = ("log_readers", "xml_writer", "hash_cost")
 
 
 def _product(results: dict, quick: bool, python: str, parts=PARTS) -> None:
@@ -63,7 +71,7 @@ def _pipeline(results: dict, quick: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="the add-on measured as a product, against baselines")
     parser.add_argument("--quick", action="store_true", help="small data, a few minutes")
-    parser.add_argument("--only", nargs="+", choices=("product", "pipeline") + PARTS, help="run these parts only")
+    parser.add_argument("--only", nargs="+", choices=("product", "pipeline") + PARTS + MODULE_PARTS, help="run these parts only")
     parser.add_argument("--python", help="the input's interpreter: py39 (default), py313 or a path")
     parser.add_argument("--write-docs", action="store_true", help="rewrite docs/performance.md and .svg")
     parser.add_argument("--docs-only", action="store_true", help="rewrite the docs from bench-out/results.json")
@@ -81,17 +89,24 @@ def main() -> int:
         results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
                    "quick": args.quick, "input_python": version}
         say(f"bench: input under Python {version} ({python}), load average {results['machine']['loadavg_start']}")
-        only = set(args.only or ("product", "pipeline"))
+        only = set(args.only or ("product", "pipeline") + MODULE_PARTS)
         parts = PARTS if "product" in only else tuple(p for p in PARTS if p in only)
         if parts:
             _product(results, args.quick, python, parts)
         if "pipeline" in only:
             _pipeline(results, args.quick)
+        for name in MODULE_PARTS:
+            if name in only:
+                say(f"bench: {name}")
+                results[name] = importlib.import_module(f"benchmarks.{name}").run(args.quick)
         results["elapsed_seconds"] = time.perf_counter() - began
         results["machine"]["loadavg_end"] = loadavg()
         with open(path, "w") as handle:
             json.dump(results, handle, indent=2)
     report.print_table(results)
+    for name in MODULE_PARTS:
+        if name in results:
+            importlib.import_module(f"benchmarks.{name}").report(results[name])
     if args.write_docs or args.docs_only:
         from benchmarks import docs
 

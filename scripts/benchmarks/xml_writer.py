@@ -6,7 +6,7 @@ before the complete XML 1.0 rule (kept below as ``previous_write``: it escaped o
 (ASCII, the common case), the same with non-ASCII text, S3 access log lines, and a batch
 with one hostile record (ESC) which takes the careful path.
 
-    python3 scripts/bench_xml_writer.py [--quick]     # from the repository root
+    python3 scripts/bench.py --only xml_writer [--quick]
 
 ``run(quick)`` returns the figures for ``scripts/bench.py``.
 """
@@ -14,14 +14,9 @@ with one hostile record (ESC) which takes the careful path.
 from __future__ import annotations
 
 import json
-import os
-import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-for _p in (os.path.join(ROOT, "package", "bin"), os.path.join(ROOT, "scripts")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
+from .common import say
 
 import sample_logs as samples
 from sqs_s3_audit_splunk.event_writer import XmlEventWriter
@@ -58,6 +53,13 @@ def _cases(count: int) -> dict:
     hostile[count // 2] = (hostile[count // 2][0], "\x1b[31mred\x1b[0m")
     return {"cloudtrail_ascii": compact, "cloudtrail_non_ascii": accented, "access_log_lines": lines,
             "one_hostile_record": hostile}
+
+
+def report(results: dict) -> None:
+    say("\nXML event writer, best batch of 1000 events (vs the writer before the complete XML rule)")
+    for case, f in results.items():
+        say(f"  {case:22} {f['us_per_batch']:>7,} us  previous {f['previous_us_per_batch']:>7,} us  "
+            f"ratio {f['ratio']:.2f}  {f['mb_per_s']:,} MB/s")
 
 
 def _fresh(events):
@@ -99,7 +101,3 @@ def run(quick: bool = False) -> dict:
                          "mb_per_s": round(size / now / 1e6)}
     return results
 
-
-if __name__ == "__main__":
-    for case, figures in run("--quick" in sys.argv).items():
-        print(f"{case:22} " + " ".join(f"{k}={v}" for k, v in figures.items()))

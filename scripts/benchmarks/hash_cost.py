@@ -1,23 +1,22 @@
-#!/usr/bin/env python3
-"""What hashing CloudTrail log files for digest validation costs: events/s with and without.
+"""What hashing CloudTrail log files for digest validation costs (issue 12): events/s with and without.
 
 Reads the same gzipped CloudTrail object through the events stage (``ObjectEvents``: gunzip,
 decode, time, compact JSON) and the delivery stage into a sink that drops events, with and
-without the SHA-256 of the uncompressed bytes, in interleaved rounds (a shared machine),
-and prints the median of each. Usage: ``python scripts/hash_cost.py [records] [rounds]``.
+without the SHA-256 of the uncompressed bytes, in interleaved rounds (a shared machine);
+the median of each, and the hashed rate as a ratio of the plain one.
+
+    python3 scripts/bench.py --only hash_cost [--quick]
 """
 
 from __future__ import annotations
 
+import gzip
 import io
-import os
-import statistics
-import sys
+import platform
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [os.path.join(ROOT, "package", "bin"), os.path.join(ROOT, "scripts")]
+from .common import median, say
 
 import sample_logs as samples
 from sqs_s3_audit_engine.delivery.batches import Delivery
@@ -40,12 +39,11 @@ def one_round(body: bytes, key: str, hashed: bool, delivery: Delivery, n: int) -
     return written.events / seconds
 
 
-def main() -> int:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
-    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+def run(quick: bool = False) -> dict:
+    count, rounds = (5000, 5) if quick else (20000, 7)
     body = samples.cloudtrail_object(samples.cloudtrail_records(count))
     key = samples.cloudtrail_key(0)
-    raw_size = len(__import__("gzip").decompress(body))
+    raw_size = len(gzip.decompress(body))
     with tempfile.TemporaryDirectory() as tmp:
         delivery = Delivery(NullSink(), Checkpoint(tmp, "hash-cost", fsync=False))
         rates = {False: [], True: []}
@@ -53,14 +51,15 @@ def main() -> int:
         for n in range(rounds):
             for hashed in ((False, True) if n % 2 == 0 else (True, False)):
                 rates[hashed].append(one_round(body, key, hashed, delivery, n * 2 + hashed))
-    plain, hashed = statistics.median(rates[False]), statistics.median(rates[True])
-    print(f"python {sys.version.split()[0]}, {count} CloudTrail records, {raw_size / 1e6:.1f} MB uncompressed, "
-          f"{rounds} interleaved rounds, load average {os.getloadavg()[0]:.2f}")
-    print(f"without hashing: {plain:,.0f} events/s (median)")
-    print(f"with SHA-256:    {hashed:,.0f} events/s (median)")
-    print(f"cost: {100 * (plain - hashed) / plain:.1f}% of events/s")
-    return 0
+    plain, hashed = median(rates[False]), median(rates[True])
+    return {"records": count, "uncompressed_mb": round(raw_size / 1e6, 1), "rounds": rounds,
+            "python": platform.python_version(), "plain_events_per_s": round(plain),
+            "hashed_events_per_s": round(hashed), "ratio": round(hashed / plain, 3),
+            "cost_percent": round(100 * (plain - hashed) / plain, 1)}
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def report(r: dict) -> None:
+    say(f"\nSHA-256 of CloudTrail files (digest validation): {r['records']:,} records, {r['uncompressed_mb']} MB, "
+        f"{r['rounds']} interleaved rounds, median")
+    say(f"  without hashing {r['plain_events_per_s']:>9,} events/s\n  with SHA-256    {r['hashed_events_per_s']:>9,} "
+        f"events/s  ratio {r['ratio']:.3f} ({r['cost_percent']}% cost)")

@@ -10,13 +10,15 @@ the same run (the machine may be shared: variants run in interleaved rounds).
    at once with 4 workers (VmHWM), bare gunzip of the same file beside it;
 2. pipeline: decode-and-write on one core in process, against the straightforward
    implementation, gunzip + parse, bare gunzip; every event checked exact;
-3. in-process parts, each against a baseline from the same run: log_readers (the AWS text
-   log readers vs split lines and the engine's text reader), xml_writer (the XML event writer
-   vs the writer before the complete XML rule), hash_cost (CloudTrail events/s with and
-   without the SHA-256 for digest validation).
+3. in-process parts, each against a baseline from the same run: shared_checkpoint (the
+   collector with the DynamoDB checkpoint through moto vs the local journal, and DynamoDB
+   requests per object), log_readers (the AWS text log readers vs split lines and the
+   engine's text reader), xml_writer (the XML event writer vs the writer before the complete
+   XML rule), hash_cost (CloudTrail events/s with and without the SHA-256 for digest
+   validation).
 
     python3 scripts/bench.py [--quick] [--write-docs] [--only product|pipeline|small|sizes|counts|large|
-                                                              log_readers|xml_writer|hash_cost ...]
+                                                              shared_checkpoint|log_readers|xml_writer|hash_cost ...]
     python3 scripts/bench.py --docs-only                  # docs from bench-out/results.json
 
 Parts live in ``scripts/benchmarks/``. Exit status 1 when a target fails.
@@ -40,7 +42,7 @@ from benchmarks import report
 
 PARTS = ("small", "sizes", "counts", "large")
 # In-process parts: a module in benchmarks/ with run(quick) -> figures and report(figures).
-MODULE_PARTS = ("log_readers", "xml_writer", "hash_cost")
+MODULE_PARTS = ("shared_checkpoint", "log_readers", "xml_writer", "hash_cost")
 
 
 def _product(results: dict, quick: bool, python: str, parts=PARTS) -> None:

@@ -46,9 +46,10 @@ def shared_checkpoint_section(r: dict) -> str:
 
 The collector in process (`tests/harness.make_collector`, `max_workers` {r['workers']}) on {r['objects']} CloudTrail
 objects of {r['records_per_object']:,} records, against moto server over HTTP: once with the local journal, once
-with `checkpoint_store = dynamodb` (a new table per round, partition key `pk`, TTL on `expires_at`),
-DynamoDB reached through `scripts/latency_proxy.py` at 0 ms, which counts the requests. Events/s from
-the collector's start until every record is written; {r['rounds']} interleaved rounds, median.
+with `checkpoint_store = dynamodb` (a new table per round, partition key `pk`, TTL on `expires_at`,
+in the same moto server). DynamoDB requests are counted in process where botocore sends them
+(every HTTP attempt). Events/s from the collector's start until every record is written;
+{r['rounds']} interleaved rounds, median.
 
 | checkpoint | events/s | vs local | every round | DynamoDB requests |
 |---|---:|---:|---|---:|

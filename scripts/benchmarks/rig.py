@@ -250,3 +250,16 @@ class Rig:
         count, seconds, size = out.stdout.split()
         return {"kind": "getobject", "workers": threads, "objects": int(count), "seconds": float(seconds),
                 "objects_per_s": int(count) / float(seconds), "bytes": int(size)}
+
+    def queue_ceiling(self, bodies: List[str], endpoint: str, threads: int) -> dict:
+        """The bare queue loop with ``threads`` threads on a fresh queue holding ``bodies``
+        (the notifications each input run gets): receive 10, GetObject each, delete the batch."""
+        queue_url = self.fresh_queue(bodies)
+        out = subprocess.run([self.python, os.path.join(HERE, "queue_loop.py"), APP_LIB, endpoint, queue_url,
+                              str(threads), str(len(bodies))], capture_output=True, text=True, env=_env(self.work),
+                             timeout=900)
+        if out.returncode:
+            raise SystemExit(f"queue loop failed ({out.stdout.strip()}): {out.stderr[-2000:]}")
+        count, seconds, size = out.stdout.split()
+        return {"kind": "queue", "workers": threads, "objects": int(count), "seconds": float(seconds),
+                "objects_per_s": int(count) / float(seconds), "bytes": int(size)}

@@ -5,7 +5,8 @@ the same run (the machine may be shared: variants run in interleaved rounds).
    splunkd starts it (XML on stdin, the splunkd stand-in for config and secrets), against
    moto server over HTTP through ``scripts/latency_proxy.py``:
    small objects at 0 and 50 ms per request for max_workers 1/4/16 next to a bare boto3
-   GetObject loop with as many threads and a straightforward input; cost against object
+   GetObject loop with as many threads, a bare queue loop (receive, GetObject, delete) with
+   as many threads and a straightforward input; cost against object
    size (1 KB .. 1 GB) and object count; one 1 GB object (events/s, MB/s, VmHWM) and four
    at once with 4 workers (VmHWM), bare gunzip of the same file beside it;
 2. pipeline: decode-and-write on one core in process, against the straightforward
@@ -19,6 +20,7 @@ the same run (the machine may be shared: variants run in interleaved rounds).
 
     python3 scripts/bench.py [--quick] [--write-docs] [--only product|pipeline|small|sizes|counts|large|
                                                               shared_checkpoint|log_readers|xml_writer|hash_cost ...]
+                             [--workers 4,8,16] [--delays 50] [--objects 150] [--rounds 2]  # small objects
     python3 scripts/bench.py --docs-only                  # docs from bench-out/results.json
 
 Parts live in ``scripts/benchmarks/``. Exit status 1 when a target fails.
@@ -45,16 +47,18 @@ PARTS = ("small", "sizes", "counts", "large")
 MODULE_PARTS = ("shared_checkpoint", "log_readers", "xml_writer", "hash_cost")
 
 
-def _product(results: dict, quick: bool, python: str, parts=PARTS) -> None:
+def _product(results: dict, quick: bool, python: str, parts=PARTS, small: dict = None) -> None:
     from benchmarks import product
     from benchmarks.rig import Rig
 
     with Rig(python) as rig:
         if "small" in parts:
+            given = {k: v for k, v in (small or {}).items() if v is not None}
             if quick:
-                results["small"] = product.small_objects(rig, 100, 1)
+                given = {"count": 100, "rounds": 1, **given}
             else:
-                results["small"] = product.small_objects(rig, 300, 3, workers=(1, 4, 8, 16))
+                given = {"count": 300, "rounds": 3, "workers": (1, 4, 8, 16), **given}
+            results["small"] = product.small_objects(rig, **given)
         if "sizes" in parts:
             results["sizes"] = product.sizes(rig, ladder=product.SIZE_LADDER[:5] if quick else product.SIZE_LADDER)
         if "counts" in parts:
@@ -70,10 +74,19 @@ def _pipeline(results: dict, quick: bool) -> None:
     results["pipeline"] = pipeline.throughput(2, 5000, 2) if quick else pipeline.throughput(3, 20000, 5)
 
 
+def _ints(text: str) -> tuple:
+    return tuple(int(x) for x in text.split(","))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="the add-on measured as a product, against baselines")
     parser.add_argument("--quick", action="store_true", help="small data, a few minutes")
-    parser.add_argument("--only", nargs="+", choices=("product", "pipeline") + PARTS + MODULE_PARTS, help="run these parts only")
+    parser.add_argument("--only", nargs="+", choices=("product", "pipeline") + PARTS + MODULE_PARTS,
+                        help="run these parts only")
+    parser.add_argument("--workers", type=_ints, help="small objects: these max_workers only, e.g. 4,8,16")
+    parser.add_argument("--delays", type=_ints, help="small objects: these ms per request only, e.g. 50")
+    parser.add_argument("--objects", type=int, help="small objects: this many (100 with --quick, else 300)")
+    parser.add_argument("--rounds", type=int, help="small objects: this many rounds (1 with --quick, else 3)")
     parser.add_argument("--python", help="the input's interpreter: py39 (default), py313 or a path")
     parser.add_argument("--write-docs", action="store_true", help="rewrite docs/performance.md and .svg")
     parser.add_argument("--docs-only", action="store_true", help="rewrite the docs from bench-out/results.json")
@@ -94,7 +107,8 @@ def main() -> int:
         only = set(args.only or ("product", "pipeline") + MODULE_PARTS)
         parts = PARTS if "product" in only else tuple(p for p in PARTS if p in only)
         if parts:
-            _product(results, args.quick, python, parts)
+            _product(results, args.quick, python, parts, {"count": args.objects, "rounds": args.rounds,
+                                                           "workers": args.workers, "delays": args.delays})
         if "pipeline" in only:
             _pipeline(results, args.quick)
         for name in MODULE_PARTS:

@@ -2,8 +2,9 @@
 through the latency proxy. Every measurement has its baseline in the same run:
 
 - small objects: objects/s for max_workers 1/4/16 at 0 and 50 ms per request, next to a
-  bare boto3 GetObject loop with as many threads (the ceiling of the rig) and the
-  straightforward input; interleaved rounds, median kept;
+  bare boto3 GetObject loop with as many threads (the ceiling of the rig), a bare queue
+  loop (receive 10, GetObject each, DeleteMessageBatch: the ceiling with the SQS work the
+  input cannot skip) and the straightforward input; interleaved rounds, median kept;
 - cost against object size (1 KB .. 1 GB) and against object count;
 - large objects: events/s, MB/s and VmHWM for one 1 GB object, VmHWM for four at once
   with max_workers 4; bare gunzip of the same file as the floor.
@@ -53,18 +54,21 @@ def small_objects(rig: Rig, count: int, rounds: int, delays=(0, 50), workers=(1,
         for delay in delays:
             endpoint = rig.proxy(delay)
             for w in workers:
-                for kind in ("addon", "getobject"):
+                for kind in ("addon", "getobject", "queue"):
                     if kind == "addon":
                         r = rig.run(bodies, endpoint, w, expected, sample_memory=False)
-                    else:
+                    elif kind == "getobject":
                         r = rig.ceiling("bench-small", list(objects), endpoint, w)
+                    else:
+                        r = rig.queue_ceiling(bodies, endpoint, w)
                     runs.setdefault(f"{kind}/{delay}/{w}", []).append(r)
                     say(f"    round {round_ + 1}, {delay:>2} ms, {kind:<9} {w:>2}: {r['objects_per_s']:7.1f} objects/s"
                         + (f"  (VmHWM {r['vmhwm_mb']:.0f} MB, CPU {1e3 * r['cpu_seconds'] / count:.1f} ms/object)"
                            if kind == "addon" else ""))
-            r = rig.run(bodies, endpoint, 1, expected, kind="naive", sample_memory=False)
-            runs.setdefault(f"naive/{delay}/1", []).append(r)
-            say(f"    round {round_ + 1}, {delay:>2} ms, naive      1: {r['objects_per_s']:7.1f} objects/s")
+            if 1 in workers:  # the straightforward input has one thread: beside one worker only
+                r = rig.run(bodies, endpoint, 1, expected, kind="naive", sample_memory=False)
+                runs.setdefault(f"naive/{delay}/1", []).append(r)
+                say(f"    round {round_ + 1}, {delay:>2} ms, naive      1: {r['objects_per_s']:7.1f} objects/s")
     out: dict = {"objects": count, "records_per_object": SMALL_RECORDS, "rounds": rounds,
                  "object_kb_gzipped": sum(map(len, objects.values())) / count / 1e3, "delays": list(delays),
                  "workers": list(workers), "runs": {}}
@@ -78,7 +82,9 @@ def small_objects(rig: Rig, count: int, rounds: int, delays=(0, 50), workers=(1,
         for w in workers:
             addon, ceiling = out["runs"][f"addon/{delay}/{w}"], out["runs"][f"getobject/{delay}/{w}"]
             addon["vs_ceiling"] = addon["objects_per_s"] / ceiling["objects_per_s"]
-            addon["vs_one_worker"] = addon["objects_per_s"] / out["runs"][f"addon/{delay}/1"]["objects_per_s"]
+            addon["vs_queue_loop"] = addon["objects_per_s"] / out["runs"][f"queue/{delay}/{w}"]["objects_per_s"]
+            if 1 in workers:
+                addon["vs_one_worker"] = addon["objects_per_s"] / out["runs"][f"addon/{delay}/1"]["objects_per_s"]
     out["exactness"] = exactness(rig, bodies, objects, expected)
     return out
 

@@ -35,9 +35,13 @@ def checks(results: dict) -> list:
             r = s["runs"][f"addon/{slow}/{w}"]
             rows.append((f"{slow} ms, {w} worker(s): objects/s vs GetObject loop", f">= {100 * TARGET_CEILING:.0f}%",
                          f"{r['objects_per_s']:.1f}/s = {100 * r['vs_ceiling']:.0f}%", _status(r["vs_ceiling"] >= TARGET_CEILING)))
+            if "vs_queue_loop" in r:
+                rows.append((f"{slow} ms, {w} worker(s): objects/s vs queue loop (info)", f">= {100 * TARGET_CEILING:.0f}%",
+                             f"{r['objects_per_s']:.1f}/s = {100 * r['vs_queue_loop']:.0f}%", "INFO"))
         top = max(s["workers"])
         r = s["runs"][f"addon/{slow}/{top}"]
-        rows.append((f"{slow} ms, {top} workers vs 1 (info)", f"{top}x is linear", f"{r['vs_one_worker']:.1f}x", "INFO"))
+        if "vs_one_worker" in r:
+            rows.append((f"{slow} ms, {top} workers vs 1 (info)", f"{top}x is linear", f"{r['vs_one_worker']:.1f}x", "INFO"))
     big = results.get("large")
     if big:
         gb = big["uncompressed_mb"] / 1e3
@@ -57,12 +61,15 @@ def print_table(results: dict) -> None:
     s = results.get("small")
     if s:
         print("\nsmall objects, objects/s (median of rounds)")
-        print(f"  {'ms':>3} {'workers':>7} {'add-on':>9} {'GetObject loop':>15} {'share':>7} {'naive (1 thread)':>17}")
+        print(f"  {'ms':>3} {'workers':>7} {'add-on':>9} {'GetObject loop':>15} {'share':>7} {'queue loop':>11} {'share':>7}"
+              f" {'naive (1 thread)':>17}")
         for d in s["delays"]:
             for w in s["workers"]:
                 a, c = s["runs"][f"addon/{d}/{w}"], s["runs"][f"getobject/{d}/{w}"]
-                naive = s["runs"][f"naive/{d}/1"]["objects_per_s"] if w == 1 else None
+                q = s["runs"].get(f"queue/{d}/{w}")
+                naive = s["runs"][f"naive/{d}/1"]["objects_per_s"] if w == 1 and f"naive/{d}/1" in s["runs"] else None
                 print(f"  {d:>3} {w:>7} {a['objects_per_s']:>9.1f} {c['objects_per_s']:>15.1f} {100 * a['vs_ceiling']:>6.0f}%"
+                      + (f" {q['objects_per_s']:>11.1f} {100 * a['vs_queue_loop']:>6.0f}%" if q else f" {'':>11} {'':>7}")
                       + (f" {naive:>17.1f}" if naive is not None else ""))
     rows = checks(results)
     if not rows:
@@ -95,7 +102,7 @@ def _bar_panel(title: str, bars, y0: int, unit: str, width: int, marker=None, fm
     return parts, height
 
 
-ADDON, CEILING, BASE, FLOOR = "#1f77b4", "#ff7f0e", "#b0b0b0", "#2ca02c"
+ADDON, CEILING, BASE, FLOOR, QUEUE = "#1f77b4", "#ff7f0e", "#b0b0b0", "#2ca02c", "#9467bd"
 
 
 def _panels(results: dict) -> list:
@@ -103,10 +110,13 @@ def _panels(results: dict) -> list:
     s = results.get("small")
     if s:
         for d in sorted(s["delays"], reverse=True):
-            bars = [("straightforward input, 1 thread", s["runs"][f"naive/{d}/1"]["objects_per_s"], BASE)]
+            bars = ([("straightforward input, 1 thread", s["runs"][f"naive/{d}/1"]["objects_per_s"], BASE)]
+                    if f"naive/{d}/1" in s["runs"] else [])
             for w in s["workers"]:
                 bars.append((f"add-on, max_workers {w}", s["runs"][f"addon/{d}/{w}"]["objects_per_s"], ADDON))
                 bars.append((f"GetObject loop, {w} thread(s)", s["runs"][f"getobject/{d}/{w}"]["objects_per_s"], CEILING))
+                if f"queue/{d}/{w}" in s["runs"]:
+                    bars.append((f"queue loop, {w} thread(s)", s["runs"][f"queue/{d}/{w}"]["objects_per_s"], QUEUE))
             panels.append((f"Small CloudTrail objects, {d} ms per request: objects/s (higher is better)", bars,
                            "/s", None, "{:,.1f}"))
     rows = results.get("sizes")

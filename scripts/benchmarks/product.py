@@ -64,7 +64,10 @@ def small_objects(rig: Rig, count: int, rounds: int, delays=(0, 50), workers=(1,
                     runs.setdefault(f"{kind}/{delay}/{w}", []).append(r)
                     say(f"    round {round_ + 1}, {delay:>2} ms, {kind:<9} {w:>2}: {r['objects_per_s']:7.1f} objects/s"
                         + (f"  (VmHWM {r['vmhwm_mb']:.0f} MB, CPU {1e3 * r['cpu_seconds'] / count:.1f} ms/object)"
-                           if kind == "addon" else ""))
+                           if kind == "addon" else "")
+                        + (f"  (per call: receive {r['receive_ms']:.0f} ms for {r['messages_per_receive']:.1f} messages, "
+                           f"GetObject {r['getobject_ms']:.0f} ms, DeleteMessageBatch {r['delete_ms']:.0f} ms)"
+                           if kind == "queue" else ""))
             if 1 in workers:  # the straightforward input has one thread: beside one worker only
                 r = rig.run(bodies, endpoint, 1, expected, kind="naive", sample_memory=False)
                 runs.setdefault(f"naive/{delay}/1", []).append(r)
@@ -78,6 +81,9 @@ def small_objects(rig: Rig, count: int, rounds: int, delays=(0, 50), workers=(1,
                              "complete": all(r.get("complete", True) for r in done),
                              "vmhwm_mb": max((r.get("vmhwm_mb", 0.0) for r in done), default=0.0),
                              "cpu_ms_per_object": median([1e3 * r.get("cpu_seconds", 0.0) / r["objects"] for r in done])}
+        for field in ("receive_ms", "getobject_ms", "delete_ms", "messages_per_receive"):
+            if field in done[0]:
+                out["runs"][name][field] = median([r[field] for r in done])
     for delay in delays:
         for w in workers:
             addon, ceiling = out["runs"][f"addon/{delay}/{w}"], out["runs"][f"getobject/{delay}/{w}"]

@@ -11,7 +11,10 @@ latency proxy, on a queue the rig filled with the notifications the input gets:
 
     python3.9 queue_loop.py <app lib> <endpoint> <queue url> <threads> <expected objects>
 
-Prints ``<objects> <seconds> <bytes>``, the time until the last batch was deleted; exits 1 when the queue ran dry first (no message
+Prints ``<objects> <seconds> <bytes> <receive s> <GetObject s> <delete s> <messages>``: the
+time until the last batch was deleted, then the mean over the batches that brought messages
+of one ReceiveMessage, one GetObject, one DeleteMessageBatch and the messages a receive brought
+(the calls' own wall time, the proxy's delay in it); exits 1 when the queue ran dry first (no message
 for 30 s).
 """
 
@@ -42,13 +45,16 @@ def main() -> int:
     done = [0, 0]  # objects, bytes
     idle_since = [None]
     finished = [None]
+    calls = []  # per batch: receive seconds, GetObject seconds per object, delete seconds, messages
 
     def work() -> None:
         while True:
             with lock:
                 if done[0] >= expected:
                     return
+            began = time.perf_counter()
             got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            received = time.perf_counter()
             if not got:
                 with lock:
                     idle_since[0] = idle_since[0] or time.perf_counter()
@@ -60,9 +66,12 @@ def main() -> int:
                 s3_part = json.loads(message["Body"])["Records"][0]["s3"]
                 bucket, key = s3_part["bucket"]["name"], unquote_plus(s3_part["object"]["key"])
                 size += len(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+            read = time.perf_counter()
             sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
+            deleted = time.perf_counter()
             with lock:
+                calls.append((received - began, (read - received) / len(got), deleted - read, len(got)))
                 idle_since[0] = None
                 done[0] += len(got)
                 done[1] += size
@@ -75,7 +84,9 @@ def main() -> int:
         worker.start()
     for worker in workers:
         worker.join()
-    print(done[0], (finished[0] or time.perf_counter()) - start, done[1])
+    n = max(1, len(calls))
+    print(done[0], (finished[0] or time.perf_counter()) - start, done[1], sum(c[0] for c in calls) / n,
+          sum(c[1] for c in calls) / n, sum(c[2] for c in calls) / n, sum(c[3] for c in calls) / n)
     return 0 if done[0] >= expected else 1
 
 

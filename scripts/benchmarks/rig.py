@@ -260,6 +260,7 @@ class Rig:
                              timeout=900)
         if out.returncode:
             raise SystemExit(f"queue loop failed ({out.stdout.strip()}): {out.stderr[-2000:]}")
-        count, seconds, size = out.stdout.split()
+        count, seconds, size, receive, get, delete, per_receive = out.stdout.split()
         return {"kind": "queue", "workers": threads, "objects": int(count), "seconds": float(seconds),
-                "objects_per_s": int(count) / float(seconds), "bytes": int(size)}
+                "objects_per_s": int(count) / float(seconds), "bytes": int(size), "receive_ms": 1e3 * float(receive),
+                "getobject_ms": 1e3 * float(get), "delete_ms": 1e3 * float(delete), "messages_per_receive": float(per_receive)}

@@ -205,10 +205,14 @@ def test_a_lost_delete_brings_the_message_back_to_another_forwarder_which_writes
     a = fleet.start("a", PY39)
     runs.append(a)
     wait(lambda: started(a), 60, "started", a)
-    proxy.burst("drop", 10, "AmazonSQS.DeleteMessage")  # every SDK attempt of one delete (and a few): lost
+    # Every delete (DeleteMessageBatch and all its retries, the SDK's and the input's own) is
+    # lost until the input gives up on it; the message then comes back after its visibility
+    # timeout. The burst ends only once A is gone, so A cannot delete it on a later receive.
+    proxy.burst("drop", 100_000, "AmazonSQS.DeleteMessage")
     fleet.upload(3, count=6000, trickle=False)
-    wait(lambda: "action=message_fate_failed" in log_of(a), 120, "delete failed", a)
+    wait(lambda: "action=message_fate_failed" in log_of(a), 300, "delete failed", a)
     a.terminate(10)
+    proxy.end_bursts()
     b = fleet.start("b", PY313)
     runs.append(b)
     wait(lambda: fleet.vendor.depth(fleet.feed.queue_url) == 0, 120, "drained", b)

@@ -75,3 +75,37 @@ def test_metadata_kept_with_a_finished_object_survives_reload_and_compaction(tmp
     third = Checkpoint(str(tmp_path), "meta", fsync=False)
     assert third.meta("a") == {"sha256": "ab" * 32} and third.meta("b") is None
     third.close()
+
+
+def test_the_entry_after_a_torn_last_line_is_kept(tmp_path):
+    # Finding 9 of issue 19: power loss or a full disk leaves a last line without its
+    # newline; the next entry must not be appended onto it (and then dropped on load).
+    cp = Checkpoint(str(tmp_path), "in1", fsync=False)
+    a, b = object_id("bkt", "a", "e1"), object_id("bkt", "b", "e2")
+    cp.advance(a, 2000)
+    cp.close()
+    with open(cp.path, "a") as handle:
+        handle.write('{"o":"' + a + '","n":30')  # torn mid-line
+    again = Checkpoint(str(tmp_path), "in1", fsync=False)
+    again.finish(b)
+    again.close()
+    third = Checkpoint(str(tmp_path), "in1", fsync=False)
+    assert third.is_done(b) and third.position(a) == 2000
+    with open(cp.path, "rb") as handle:
+        assert all(line.endswith(b"\n") for line in handle)
+
+
+def test_the_directory_is_fsynced_after_the_journal_is_renamed(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd):
+        synced.append(os.path.realpath(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    cp = Checkpoint(str(tmp_path), "in1", fsync=True)
+    for n in range(1100):  # past the compaction threshold
+        cp.advance(object_id("bkt", "k", "e1"), n)
+    cp.close()
+    assert os.path.realpath(str(tmp_path)) in synced

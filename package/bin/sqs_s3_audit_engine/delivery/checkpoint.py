@@ -4,10 +4,12 @@ One journal file per input under ``checkpoint_dir`` (no KV store needed, as on a
 forwarder). Each change is one JSON line appended and fsynced:
 ``{"o": <object id>, "n": <next position>, "t": <unix time>}`` or ``{"o": …, "d": 1, "t": …}``
 for a finished object, with ``"m": {...}`` when small metadata is kept with it (a
-CloudTrail log file's content hash, for digest validation). A line cut by a crash is
-ignored on load, so a write is atomic.
+CloudTrail log file's content hash, for digest validation). A line cut by a crash (power
+loss, full disk) is ignored on load and cut off the file before the next entry is appended,
+so a write is atomic and the next entry never joins a torn line.
 When the journal grows past a few times the live entries it is rewritten to a temporary
-file and renamed over the old one (atomic on POSIX and Windows).
+file and renamed over the old one (atomic on POSIX and Windows); the directory is then
+fsynced so the rename itself survives a power loss (POSIX; Windows has no directory fsync).
 
 Entries expire: a finished object is remembered for ``retention`` seconds (long enough
 to absorb SQS redeliveries of its message) and at most ``max_entries`` are kept, oldest
@@ -66,6 +68,7 @@ class Checkpoint:
         self._meta: Dict[str, dict] = {}
         self._journal_lines = 0
         self._load()
+        _cut_torn_tail(self.path)
         self._file = open(self.path, "a", encoding="utf-8")
         self._compact_if_needed(force=self._journal_lines > len(self._entries) * 2 + 100)
 
@@ -174,8 +177,52 @@ class Checkpoint:
                 os.fsync(out.fileno())
         self._file.close()
         os.replace(tmp, self.path)
+        if self.fsync:
+            _fsync_directory(os.path.dirname(self.path))
         self._file = open(self.path, "a", encoding="utf-8")
         self._journal_lines = len(self._entries)
+
+
+def _cut_torn_tail(path: str) -> None:
+    """Drop a last line without its newline (torn by a crash) so the next append starts clean."""
+    try:
+        handle = open(path, "r+b")
+    except FileNotFoundError:
+        return
+    with handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return
+        end = size
+        while end > 0:  # back to the last newline, a block at a time
+            start = max(0, end - 65536)
+            handle.seek(start)
+            block = handle.read(end - start)
+            cut = block.rfind(b"\n")
+            if cut >= 0:
+                end = start + cut + 1
+                break
+            end = start
+        handle.truncate(end)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make a rename in ``directory`` durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory or ".", os.O_RDONLY)
+    except OSError:
+        return  # Windows: NTFS journals the rename itself
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a directory; the rename stands
+    finally:
+        os.close(fd)
 
 
 def _line(oid: str, position: int, stamp: float, meta: Optional[dict]) -> str:

@@ -76,10 +76,6 @@ def test_conf_checker_rejects_a_duplicate_key_in_a_stanza():
         ko_conf.parse_conf_text("[a]\nX = 1\n[a]\nY = 2\n")
 
 
-def test_pcre_named_groups_are_converted_to_python_named_groups():
-    assert ko_conf.pcre_to_python(r"(?<user>\w+)(?<=x)(?<!y)") == r"(?P<user>\w+)(?<=x)(?<!y)"
-
-
 def test_every_sourcetype_has_a_props_stanza(ko):
     for st in ALL_SOURCETYPES:
         assert st in ko.props, st

@@ -1,0 +1,128 @@
+"""The documented sample records in tests/fixtures/samples/ (sources named in
+README-aws-logs.md and beside each file), rendered as the modular input writes them:
+(sample file, sourcetype, _raw, time). JSON records become compact JSON, text log
+lines stay as they are; header lines (CloudFront #Version/#Fields, the VPC flow log
+field list) are never events.
+"""
+
+import datetime as _dt
+import json
+import os
+import re
+
+from .conf import SAMPLES_DIR
+
+
+
+def _compact(obj):
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def _iso_epoch(value):
+    value = value.replace("Z", "+00:00")
+    return _dt.datetime.fromisoformat(value).timestamp()
+
+
+def render_samples():
+    """Events as the modular input writes them: (sample file, sourcetype, _raw, time)."""
+    events = []
+
+    def path(name):
+        return os.path.join(SAMPLES_DIR, name)
+
+    for name in ("cloudtrail_management.json", "cloudtrail_insight.json"):
+        with open(path(name), encoding="utf-8") as f:
+            for rec in json.load(f)["Records"]:
+                events.append((name, "aws:cloudtrail", _compact(rec), _iso_epoch(rec["eventTime"])))
+    with open(path("iru_activity.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                rec = json.loads(line)
+                events.append(("iru_activity.jsonl", "iru:endpoint:activity", _compact(rec),
+                               _iso_epoch(rec["occurred_at"])))
+    with open(path("thrive_otlp_logs.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    for rl in doc["resourceLogs"]:
+        for sl in rl["scopeLogs"]:
+            for lr in sl["logRecords"]:
+                rec = dict(lr)
+                rec["resource"] = rl.get("resource", {})
+                rec["scope"] = sl.get("scope", {})
+                events.append(("thrive_otlp_logs.json", "thrive:audit", _compact(rec),
+                               int(lr["timeUnixNano"]) / 1e9))
+    with open(path("thrive_otel_flat.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                rec = json.loads(line)
+                events.append(("thrive_otel_flat.jsonl", "thrive:audit", _compact(rec),
+                               int(rec["timeUnixNano"]) / 1e9))
+    with open(path("s3_access.log"), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line:
+                stamp = re.search(r"\[([^\]]+)\]", line).group(1)
+                t = _dt.datetime.strptime(stamp, "%d/%b/%Y:%H:%M:%S %z").timestamp()
+                events.append(("s3_access.log", "aws:s3:accesslogs", line, t))
+    events.extend(render_aws_log_samples())
+    return events
+
+
+# AWS logs of issue 13: tests/fixtures/samples/<type>/ (sources in README-aws-logs.md).
+# Header lines (CloudFront #Version/#Fields, the VPC flow log header) are not events.
+# Only default-format VPC flow records are rendered here: the props timestamp and
+# field extraction cover the default format (custom formats: see the doc page).
+CONFIG_FILES = ("123456789012_Config_us-west-2_ConfigHistory_AWS__EC2__Volume.json",
+                "123456789012_Config_us-east-2_ConfigSnapshot_20160927T183939Z_16da64e4-cb65-4846-b061-e6c3ba43cb96.json")
+CONFIG_EVENT_MESSAGES = ("sns_item_change_security_group.json", "sns_item_change_volume_2014.json",
+                         "sns_compliance_change.json")
+
+
+def _utc(text):
+    return _dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=_dt.timezone.utc).timestamp()
+
+
+def render_aws_log_samples():
+    events = []
+
+    def lines(*parts):
+        with open(os.path.join(SAMPLES_DIR, *parts), encoding="utf-8") as f:
+            return [x.rstrip("\n") for x in f if x.strip()]
+
+    for line in lines("elb", "mixed_access.log"):
+        head = line.split(" ", 3)
+        stamp = head[1] if head[0] in ("http", "https", "h2", "grpcs", "ws", "wss") else head[2] if head[0] == "tls" else head[0]
+        whole, _, frac = stamp.rstrip("Z").partition(".")
+        events.append(("elb/mixed_access.log", "aws:elb:accesslogs", line,
+                       _utc(whole) + (int(frac) / 10 ** len(frac) if frac else 0)))
+    for line in lines("cloudfront", "E2EXAMPLE.2019-12-04-21.a1b2c3d4.log"):
+        if not line.startswith("#"):
+            cols = line.split("\t")
+            events.append(("cloudfront/E2EXAMPLE.2019-12-04-21.a1b2c3d4.log", "aws:cloudfront:accesslogs", line,
+                           _utc(f"{cols[0]}T{cols[1]}")))
+    for line in lines("vpcflow", "default_v2.log")[1:]:
+        events.append(("vpcflow/default_v2.log", "aws:cloudwatchlogs:vpcflow", line, float(line.split()[10])))
+    for line in lines("waf", "aws-waf-logs.jsonl"):
+        rec = json.loads(line)
+        events.append(("waf/aws-waf-logs.jsonl", "aws:waf", _compact(rec), rec["timestamp"] / 1000))
+    for line in lines("guardduty", "findings.jsonl"):
+        rec = json.loads(line)
+        events.append(("guardduty/findings.jsonl", "aws:cloudwatch:guardduty", _compact(rec), _iso_epoch(rec["updatedAt"])))
+    for name in CONFIG_FILES:
+        with open(os.path.join(SAMPLES_DIR, "config", name), encoding="utf-8") as f:
+            for item in json.load(f)["configurationItems"]:
+                events.append((f"config/{name}", "aws:config", _compact(item),
+                               _iso_epoch(item["configurationItemCaptureTime"])))
+    for name in CONFIG_EVENT_MESSAGES:
+        with open(os.path.join(SAMPLES_DIR, "config", name), encoding="utf-8") as f:
+            msg = json.load(f)["Message"]
+        item = msg.get("configurationItem") or (msg.get("configurationItems") or [None])[0]
+        when = item["configurationItemCaptureTime"] if item else msg["newEvaluationResult"]["resultRecordedTime"]
+        events.append((f"config/{name}", "aws:config:notification", _compact(msg), _iso_epoch(when)))
+    with open(os.path.join(SAMPLES_DIR, "iru_admin", "activity_with_admin.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                rec = json.loads(line)
+                events.append(("iru_admin/activity_with_admin.jsonl", "iru:endpoint:activity", _compact(rec),
+                               _iso_epoch(rec["occurred_at"])))
+    return events
+

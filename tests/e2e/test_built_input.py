@@ -109,6 +109,8 @@ def test_scheme_lists_every_contract_parameter(python):
     ({"account": "nobody-knows"}, "account"),
     ({"iam_role": "missing-role"}, "iam_role"),
     ({"sqs_batch_size": "50"}, "sqs_batch_size"),
+    ({"s3_endpoint_url": "http://s3.example.com"}, "s3_endpoint_url"),  # issue 19: plain http off loopback
+    ({"sts_endpoint_url": "http://10.0.0.5:8080"}, "sts_endpoint_url"),
 ])
 def test_validation_refuses_bad_parameters_naming_them(python, change, parameter, moto_server, vendor, splunkd):
     import subprocess

@@ -163,3 +163,28 @@ def test_the_checkpoint_store_is_local_by_default_and_dynamodb_needs_a_valid_tab
         with pytest.raises(ConfigError) as info:
             parse_input("in", params(**change))
         assert info.value.parameter == parameter and words in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["sqs_endpoint_url", "s3_endpoint_url", "sts_endpoint_url", "dynamodb_endpoint_url"])
+@pytest.mark.parametrize("url", ["http://s3.eu-west-1.amazonaws.com", "HTTP://10.1.2.3:9000",
+                                 "http://127.0.0.1.example.com", "http://[::2]:80"])
+def test_plain_http_endpoints_off_loopback_are_refused_naming_the_parameter(name, url):
+    # Issue 19, finding 10: credentials and object data must not travel unencrypted.
+    extra = {"checkpoint_store": "dynamodb", "checkpoint_table": "ckpt"} if name.startswith("dynamodb") else {}
+    with pytest.raises(ConfigError) as info:
+        parse_input("in", params(**{name: url}, **extra))
+    assert info.value.parameter == name and "https://" in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:5000", "http://127.8.9.1", "http://localhost:4566",
+                                 "http://[::1]:9000", "https://s3.example.com"])
+def test_https_and_loopback_http_endpoints_are_accepted(url):
+    assert parse_input("in", params(s3_endpoint_url=url)).s3_endpoint_url == url
+
+
+def test_a_plain_http_queue_url_off_loopback_is_refused():
+    with pytest.raises(ConfigError) as info:
+        parse_input("in", params(sqs_queue_url="http://sqs.eu-west-1.amazonaws.com/123456789012/q"))
+    assert info.value.parameter == "sqs_queue_url"
+    assert parse_input("in", params(sqs_queue_url="http://127.0.0.1:5000/123456789012/q",
+                                    aws_region="us-east-1")).region == "us-east-1"

@@ -6,6 +6,7 @@ Splunk Web, so ``--validate-arguments`` and the run itself report the same messa
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
@@ -169,6 +170,7 @@ def parse_queue_url(url: str) -> tuple[str, str, str]:
             "sqs_queue_url",
             f"{url!r} is not a queue URL: expected https://sqs.<region>.amazonaws.com/<account id>/<queue name>",
         )
+    _refuse_plain_http("sqs_queue_url", url)
     parts = [p for p in parsed.path.split("/") if p]
     if len(parts) != 2 or not _ACCOUNT_ID.match(parts[0]) or not _QUEUE_NAME.match(parts[1]):
         raise ConfigError(
@@ -222,7 +224,28 @@ def _url_param(params: Mapping[str, str], name: str) -> str:
     parsed = urlparse(raw)
     if parsed.scheme not in ("https", "http") or not parsed.netloc:
         raise ConfigError(name, f"{raw!r} is not an endpoint URL (expected https://host[:port])")
+    _refuse_plain_http(name, raw)
     return raw
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, ``127.0.0.0/8`` or ``::1``: traffic that never leaves the machine."""
+    host = (host or "").strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_plain_http(name: str, url: str) -> None:
+    """Credentials (assumed-role sessions are signed with them) and object data must not
+    travel unencrypted: ``http://`` is allowed only to a loopback host (a local emulator)."""
+    parsed = urlparse(url)
+    if parsed.scheme.lower() == "http" and not is_loopback(parsed.hostname or ""):
+        raise ConfigError(name, f"{url!r} is a plain http:// endpoint: use https:// (http:// is allowed only to "
+                                "a loopback host: localhost, 127.0.0.0/8 or ::1)")
 
 
 def _bool(raw: object) -> bool:

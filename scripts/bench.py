@@ -4,9 +4,11 @@ the same run (the machine may be shared: variants run in interleaved rounds).
 1. product: the BUILT input (``output/TA_sqs_s3_audit/bin/sqs_s3_audit.py``) started as
    splunkd starts it (XML on stdin, the splunkd stand-in for config and secrets), against
    moto server over HTTP through ``scripts/latency_proxy.py``:
-   small objects at 0 and 50 ms per request for max_workers 1/4/16 next to a bare boto3
+   small objects at 0 and 50 ms per request for max_workers 1/4/8/16 next to a bare boto3
    GetObject loop with as many threads, a bare queue loop (receive, GetObject, delete) with
-   as many threads and a straightforward input; cost against object
+   as many threads and a straightforward input; the same small objects on the fast-SQS rig
+   (``small_fast``: SQS served by ``scripts/sqs_standin.py``, S3 by moto, 4/8/16 workers at
+   50 ms) beside both loops, with CPU ms per object of the input and the loops; cost against object
    size (1 KB .. 1 GB) and object count; one 1 GB object (events/s, MB/s, VmHWM) and four
    at once with 4 workers (VmHWM), bare gunzip of the same file beside it;
 2. pipeline: decode-and-write on one core in process, against the straightforward
@@ -18,9 +20,9 @@ the same run (the machine may be shared: variants run in interleaved rounds).
    XML rule), hash_cost (CloudTrail events/s with and without the SHA-256 for digest
    validation).
 
-    python3 scripts/bench.py [--quick] [--write-docs] [--only product|pipeline|small|sizes|counts|large|
+    python3 scripts/bench.py [--quick] [--write-docs] [--only product|pipeline|small|small_fast|sizes|counts|large|
                                                               shared_checkpoint|log_readers|xml_writer|hash_cost ...]
-                             [--workers 4,8,16] [--delays 50] [--objects 150] [--rounds 2]  # small objects
+                             [--workers 4,8,16] [--delays 50] [--objects 150] [--rounds 2]  # small, small_fast
     python3 scripts/bench.py --docs-only                  # docs from bench-out/results.json
 
 Parts live in ``scripts/benchmarks/``. Exit status 1 when a target fails.
@@ -42,7 +44,7 @@ from benchmarks.common import OUT, input_python, loadavg, machine, say
 from benchmarks import report
 
 
-PARTS = ("small", "sizes", "counts", "large")
+PARTS = ("small", "small_fast", "sizes", "counts", "large")
 # In-process parts: a module in benchmarks/ with run(quick) -> figures and report(figures).
 MODULE_PARTS = ("shared_checkpoint", "log_readers", "xml_writer", "hash_cost")
 
@@ -59,6 +61,16 @@ def _product(results: dict, quick: bool, python: str, parts=PARTS, small: dict =
             else:
                 given = {"count": 300, "rounds": 3, "workers": (1, 4, 8, 16), **given}
             results["small"] = product.small_objects(rig, **given)
+        if "small_fast" in parts:
+            from benchmarks import small_fast
+
+            given = {k: v for k, v in (small or {}).items() if v is not None}
+            if quick:
+                given = {"count": 300, "rounds": 1, **given}
+            else:
+                given = {"count": 300, "rounds": 3, **given}
+            given.setdefault("delays", (50,))
+            results["small_fast"] = small_fast.small_objects(rig, **given)
         if "sizes" in parts:
             results["sizes"] = product.sizes(rig, ladder=product.SIZE_LADDER[:5] if quick else product.SIZE_LADDER)
         if "counts" in parts:

@@ -5,7 +5,7 @@ boto3 the input ships), against the same latency proxy:
 
     python3.9 getobject_loop.py <app lib> <endpoint> <bucket> <threads> <key>...
 
-Prints ``<objects> <seconds> <bytes>``: every key read whole once, one client with a
+Prints ``<objects> <seconds> <bytes> <CPU seconds>``: every key read whole once, one client with a
 connection pool as large as the thread count (as an input would size it).
 """
 
@@ -43,12 +43,13 @@ def main() -> int:
                 total[0] += size
 
     workers = [threading.Thread(target=work) for _ in range(threads)]
+    cpu = time.process_time()
     start = time.perf_counter()
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    print(len(keys), time.perf_counter() - start, total[0])
+    print(len(keys), time.perf_counter() - start, total[0], time.process_time() - cpu)
     return 0
 
 

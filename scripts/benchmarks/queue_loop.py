@@ -9,12 +9,15 @@ until ``expected`` objects are read. No events, no checkpoint, no visibility han
 Run by the bench with the input's own Python and the built app's ``lib/``, against the same
 latency proxy, on a queue the rig filled with the notifications the input gets:
 
-    python3.9 queue_loop.py <app lib> <endpoint> <queue url> <threads> <expected objects>
+    python3.9 queue_loop.py <app lib> <endpoint> <queue url> <threads> <expected objects> [<SQS endpoint>]
 
-Prints ``<objects> <seconds> <bytes> <receive s> <GetObject s> <delete s> <messages>``: the
+(SQS at ``<endpoint>`` too unless an SQS endpoint is given: the bench's SQS stand-in.)
+
+Prints ``<objects> <seconds> <bytes> <receive s> <GetObject s> <delete s> <messages> <CPU s>``: the
 time until the last batch was deleted, then the mean over the batches that brought messages
 of one ReceiveMessage, one GetObject, one DeleteMessageBatch and the messages a receive brought
-(the calls' own wall time, the proxy's delay in it); exits 1 when the queue ran dry first (no message
+(the calls' own wall time, the proxy's delay in it), and the process's CPU time over the same
+span (warm-up left out); exits 1 when the queue ran dry first (no message
 for 30 s).
 """
 
@@ -30,6 +33,7 @@ from urllib.parse import unquote_plus
 
 def main() -> int:
     lib, endpoint, queue_url, threads, expected = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    sqs_endpoint = sys.argv[6] if len(sys.argv) > 6 else endpoint
     sys.path.insert(0, lib)
     import boto3
     from botocore.config import Config
@@ -38,13 +42,14 @@ def main() -> int:
                                     aws_secret_access_key=os.environ["BENCH_SECRET"], region_name="us-east-1")
     config = Config(max_pool_connections=max(threads, 10), retries={"mode": "standard"})
     s3 = session.client("s3", endpoint_url=endpoint, config=config)
-    sqs = session.client("sqs", endpoint_url=endpoint, config=config)
+    sqs = session.client("sqs", endpoint_url=sqs_endpoint, config=config)
     sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])  # connection and credentials warmed
     s3.list_buckets()
     lock = threading.Lock()
     done = [0, 0]  # objects, bytes
     idle_since = [None]
     finished = [None]
+    cpu_used = [0.0]
     calls = []  # per batch: receive seconds, GetObject seconds per object, delete seconds, messages
 
     def work() -> None:
@@ -77,8 +82,10 @@ def main() -> int:
                 done[1] += size
                 if done[0] >= expected and finished[0] is None:
                     finished[0] = time.perf_counter()  # not the other threads' last long poll
+                    cpu_used[0] = time.process_time() - cpu
 
     workers = [threading.Thread(target=work) for _ in range(threads)]
+    cpu = time.process_time()
     start = time.perf_counter()
     for worker in workers:
         worker.start()
@@ -86,7 +93,7 @@ def main() -> int:
         worker.join()
     n = max(1, len(calls))
     print(done[0], (finished[0] or time.perf_counter()) - start, done[1], sum(c[0] for c in calls) / n,
-          sum(c[1] for c in calls) / n, sum(c[2] for c in calls) / n, sum(c[3] for c in calls) / n)
+          sum(c[1] for c in calls) / n, sum(c[2] for c in calls) / n, sum(c[3] for c in calls) / n, cpu_used[0])
     return 0 if done[0] >= expected else 1
 
 

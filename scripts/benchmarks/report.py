@@ -42,6 +42,10 @@ def checks(results: dict) -> list:
         r = s["runs"][f"addon/{slow}/{top}"]
         if "vs_one_worker" in r:
             rows.append((f"{slow} ms, {top} workers vs 1 (info)", f"{top}x is linear", f"{r['vs_one_worker']:.1f}x", "INFO"))
+    if results.get("small_fast"):
+        from .small_fast import checks as fast_checks
+
+        rows += fast_checks(results["small_fast"])
     big = results.get("large")
     if big:
         gb = big["uncompressed_mb"] / 1e3
@@ -71,6 +75,10 @@ def print_table(results: dict) -> None:
                 print(f"  {d:>3} {w:>7} {a['objects_per_s']:>9.1f} {c['objects_per_s']:>15.1f} {100 * a['vs_ceiling']:>6.0f}%"
                       + (f" {q['objects_per_s']:>11.1f} {100 * a['vs_queue_loop']:>6.0f}%" if q else f" {'':>11} {'':>7}")
                       + (f" {naive:>17.1f}" if naive is not None else ""))
+    if results.get("small_fast"):
+        from .small_fast import print_table as fast_table
+
+        fast_table(results["small_fast"])
     rows = checks(results)
     if not rows:
         return

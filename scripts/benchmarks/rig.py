@@ -111,7 +111,8 @@ class Rig:
     def __init__(self, python: str):
         self.python = python
         self.moto = MotoServer()
-        self._proxies: Dict[int, tuple] = {}
+        self._proxies: Dict[tuple, tuple] = {}
+        self._fast_sqs = None  # the SQS stand-in (scripts/sqs_standin.py), started when first asked for
         self._runs = 0
         self.work = tempfile.mkdtemp(prefix="rig-", dir=OUT)
 
@@ -129,18 +130,42 @@ class Rig:
         for proc, _endpoint in self._proxies.values():
             proc.terminate()
             proc.wait(10)
+        if self._fast_sqs is not None:
+            self._fast_sqs[0].terminate()
+            self._fast_sqs[0].wait(10)
         self.splunkd.stop()
         self.moto.stop()
         shutil.rmtree(self.work, ignore_errors=True)
 
-    def proxy(self, delay_ms: int) -> str:
-        """The endpoint of a latency proxy (its own process, its own GIL) adding ``delay_ms``."""
-        if delay_ms not in self._proxies:
+    def proxy(self, delay_ms: int, upstream: str = "") -> str:
+        """The endpoint of a latency proxy (its own process, its own GIL) adding ``delay_ms``
+        in front of ``upstream`` (moto by default)."""
+        upstream = upstream or self.moto.endpoint
+        if (delay_ms, upstream) not in self._proxies:
             proc = subprocess.Popen([sys.executable, os.path.join(SCRIPTS, "latency_proxy.py"), "--upstream",
-                                     self.moto.endpoint, "--delay-ms", str(delay_ms)], stdout=subprocess.PIPE, text=True)
+                                     upstream, "--delay-ms", str(delay_ms)], stdout=subprocess.PIPE, text=True)
             port = proc.stdout.readline().split()[1]
-            self._proxies[delay_ms] = (proc, f"http://127.0.0.1:{port}")
-        return self._proxies[delay_ms][1]
+            self._proxies[(delay_ms, upstream)] = (proc, f"http://127.0.0.1:{port}")
+        return self._proxies[(delay_ms, upstream)][1]
+
+    def fast_sqs(self) -> str:
+        """The endpoint of the SQS stand-in (its own process): O(1) receive, so a small-object
+        run measures the input rather than moto's SQS. Put :meth:`proxy` in front for latency."""
+        if self._fast_sqs is None:
+            import boto3
+
+            proc = subprocess.Popen([sys.executable, os.path.join(SCRIPTS, "sqs_standin.py")], stdout=subprocess.PIPE,
+                                    text=True)
+            endpoint = f"http://127.0.0.1:{proc.stdout.readline().split()[1]}"
+            client = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=TEST_KEY_ID,
+                                  aws_secret_access_key=TEST_SECRET)
+            self._fast_sqs = (proc, endpoint, client)
+        return self._fast_sqs[1]
+
+    def _sqs_for(self, queue_url: str):
+        if self._fast_sqs is not None and queue_url.startswith(self._fast_sqs[1]):
+            return self._fast_sqs[2]
+        return self.vendor.sqs
 
     # -- data --------------------------------------------------------------------
     def upload(self, bucket: str, objects: Dict[str, object]) -> List[str]:
@@ -162,17 +187,31 @@ class Rig:
                 time.sleep(0.05)
         return bodies
 
-    def fresh_queue(self, bodies: List[str]) -> str:
+    def fresh_queue(self, bodies: List[str], fast: bool = False) -> str:
+        """A new queue (with a dead-letter queue) holding ``bodies``: on moto, or on the SQS
+        stand-in when ``fast``."""
         self._runs += 1
-        url, _arn, _dlq = self.vendor.create_queue(f"bench-run-{self._runs}", visibility_timeout=120)
+        name = f"bench-run-{self._runs}"
+        if fast:
+            client = self._fast_sqs[2] if self._fast_sqs else None
+            if client is None:
+                self.fast_sqs()
+                client = self._fast_sqs[2]
+            dlq = client.create_queue(QueueName=name + "-dlq")["QueueUrl"]
+            arn = client.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            url = client.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "120", "RedrivePolicy": (
+                '{"deadLetterTargetArn": "%s", "maxReceiveCount": "3"}' % arn)})["QueueUrl"]
+        else:
+            client = self.vendor.sqs
+            url, _arn, _dlq = self.vendor.create_queue(name, visibility_timeout=120)
         for i in range(0, len(bodies), 10):
             entries = [{"Id": str(j), "MessageBody": b} for j, b in enumerate(bodies[i:i + 10])]
-            self.vendor.sqs.send_message_batch(QueueUrl=url, Entries=entries)
+            client.send_message_batch(QueueUrl=url, Entries=entries)
         return url
 
     # -- runs --------------------------------------------------------------------
     def start_input(self, queue_url: str, endpoint: str, workers: int, keep: bool = False,
-                    kind: str = "addon") -> tuple:
+                    kind: str = "addon", sqs_endpoint: str = "") -> tuple:
         """(process, seconds it took to be polling); the queue is full already."""
         home = tempfile.mkdtemp(prefix=f"run{self._runs}-", dir=self.work)
         name = f"bench{self._runs}"
@@ -181,7 +220,7 @@ class Rig:
             stdin = b""
         else:
             params = {"account": "acct", "sqs_queue_url": queue_url, "aws_region": "us-east-1",
-                      "sqs_endpoint_url": endpoint, "s3_endpoint_url": endpoint, "index": "main",
+                      "sqs_endpoint_url": sqs_endpoint or endpoint, "s3_endpoint_url": endpoint, "index": "main",
                       "max_workers": str(workers), "interval": "60"}
             stdin = input_xml(self.splunkd.base_url, SESSION_KEY, os.path.join(home, "ckpt"), name, params).encode()
             argv = [self.python, SCRIPT]
@@ -204,14 +243,18 @@ class Rig:
         return proc, time.perf_counter() - began
 
     def depth(self, queue_url: str) -> int:
-        return self.vendor.depth(queue_url)
+        attrs = self._sqs_for(queue_url).get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
     def run(self, bodies: List[str], endpoint: str, workers: int, expected_events: int, *, kind: str = "addon",
-            keep: bool = False, budget: float = 600.0, sample_memory: bool = True) -> dict:
+            keep: bool = False, budget: float = 600.0, sample_memory: bool = True, sqs_endpoint: str = "") -> dict:
         """One run: a fresh queue holding ``bodies``; the input until every event is written
-        and the queue is empty (or ``budget`` seconds); timing from the first poll."""
-        queue_url = self.fresh_queue(bodies)
-        proc, startup = self.start_input(queue_url, endpoint, workers, keep, kind)
+        and the queue is empty (or ``budget`` seconds); timing from the first poll.
+        ``sqs_endpoint``: SQS there (the stand-in's proxy), S3 at ``endpoint``."""
+        queue_url = self.fresh_queue(bodies, fast=bool(sqs_endpoint))
+        proc, startup = self.start_input(queue_url, endpoint, workers, keep, kind, sqs_endpoint)
         start = time.perf_counter()
         cpu_at_start = cpu_seconds(proc.proc.pid)
         deadline = start + budget
@@ -247,20 +290,22 @@ class Rig:
                               str(threads)] + keys, capture_output=True, text=True, env=_env(self.work), timeout=900)
         if out.returncode:
             raise SystemExit(f"GetObject loop failed: {out.stderr[-2000:]}")
-        count, seconds, size = out.stdout.split()
+        count, seconds, size, cpu = out.stdout.split()
         return {"kind": "getobject", "workers": threads, "objects": int(count), "seconds": float(seconds),
-                "objects_per_s": int(count) / float(seconds), "bytes": int(size)}
+                "objects_per_s": int(count) / float(seconds), "bytes": int(size), "cpu_seconds": float(cpu)}
 
-    def queue_ceiling(self, bodies: List[str], endpoint: str, threads: int) -> dict:
+    def queue_ceiling(self, bodies: List[str], endpoint: str, threads: int, sqs_endpoint: str = "") -> dict:
         """The bare queue loop with ``threads`` threads on a fresh queue holding ``bodies``
-        (the notifications each input run gets): receive 10, GetObject each, delete the batch."""
-        queue_url = self.fresh_queue(bodies)
+        (the notifications each input run gets): receive 10, GetObject each, delete the batch.
+        ``sqs_endpoint``: SQS there (the stand-in's proxy), S3 at ``endpoint``."""
+        queue_url = self.fresh_queue(bodies, fast=bool(sqs_endpoint))
         out = subprocess.run([self.python, os.path.join(HERE, "queue_loop.py"), APP_LIB, endpoint, queue_url,
-                              str(threads), str(len(bodies))], capture_output=True, text=True, env=_env(self.work),
-                             timeout=900)
+                              str(threads), str(len(bodies))] + ([sqs_endpoint] if sqs_endpoint else []),
+                             capture_output=True, text=True, env=_env(self.work), timeout=900)
         if out.returncode:
             raise SystemExit(f"queue loop failed ({out.stdout.strip()}): {out.stderr[-2000:]}")
-        count, seconds, size, receive, get, delete, per_receive = out.stdout.split()
+        count, seconds, size, receive, get, delete, per_receive, cpu = out.stdout.split()
         return {"kind": "queue", "workers": threads, "objects": int(count), "seconds": float(seconds),
                 "objects_per_s": int(count) / float(seconds), "bytes": int(size), "receive_ms": 1e3 * float(receive),
-                "getobject_ms": 1e3 * float(get), "delete_ms": 1e3 * float(delete), "messages_per_receive": float(per_receive)}
+                "getobject_ms": 1e3 * float(get), "delete_ms": 1e3 * float(delete), "messages_per_receive": float(per_receive),
+                "cpu_seconds": float(cpu)}

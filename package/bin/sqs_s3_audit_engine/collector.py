@@ -60,6 +60,7 @@ from .delivery.leases import CheckpointUnavailable, HeldObject, LeaseLost, Local
 from .errors import AwsCallError, NotificationError, ObjectError, StopRequested
 from .events import ObjectEvents
 from .fates import Fates
+from .fdr_checks import CheckedEvents, checked, precheck, wants_check
 from .receiving import Intake, every, receivers_for
 from .metrics import Metrics, kv
 from .queue_watch import QueueWatch
@@ -326,6 +327,8 @@ class Collector:
             if lease.done:
                 self._already_done(ref)
                 return
+            if wants_check(ref):  # a CrowdStrike FDR file: its size and MD5 (fdr_checks)
+                precheck(ref, response)
             keyed = logtypes.by_key(key) if self.cfg.log_type == "auto" else None
             if keyed is not None and keyed.whole_object:
                 self._whole_object(keyed, ref, response, oid)
@@ -374,9 +377,14 @@ class Collector:
         fallback_time = epoch_to_text(modified.timestamp() if modified is not None else time.time())
         bad = [0]
         content_hash = self.digests.hasher_for(key) if self.digests is not None else None
-        events = ObjectEvents(body, bucket=bucket, key=key, log_type=self.cfg.log_type, start=start,
+        # The log type an FDR notification names for the file counts where the input says auto.
+        log_type = ref.log_type if ref.log_type and self.cfg.log_type == "auto" else self.cfg.log_type
+        body, check = checked(ref, body)
+        events = ObjectEvents(body, bucket=bucket, key=key, log_type=log_type, start=start,
                               fallback_time=fallback_time, sourcetype=self.cfg.sourcetype,
                               on_bad=self._bad_record(ref, bad), content_hash=content_hash)
+        if check is not None:
+            events = CheckedEvents(events, check, ref)
         written = self.delivery.write_object(events, source=f"s3://{bucket}/{key}", oid=oid)
         if events.whole_object:
             handler = self.whole_object_handlers.get(events.log_type.name) if events.log_type else None

@@ -8,6 +8,9 @@ Forms understood (see ``FORMATS.md``):
   and SNS raw delivery (the bare S3 event).
 - EventBridge "Object Created" events (``detail.object.key``, ``etag``, ``version-id``).
 - CloudTrail's own SNS notification (``s3Bucket`` + ``s3ObjectKey`` list, keys not encoded).
+- CrowdStrike Falcon Data Replicator messages (``bucket`` + ``files[].path``, see
+  :mod:`.notification_fdr`): every listed file is an object to read, with the size and
+  checksum to check it against and the log type its folder names.
 - ``s3:TestEvent``: sent once when a notification is configured; no objects.
 - AWS Config's notifications (SNS ``Message`` with a ``messageType``, see
   :func:`_parse_config`): the two delivery-completed messages and the oversized item
@@ -29,6 +32,8 @@ from urllib.parse import unquote_plus
 
 from .errors import NotificationError
 from .logtypes.config_notification import MESSAGE_TYPES
+from .crowdstrike_fdr import for_path as fdr_log_type
+from .notification_fdr import fdr_files, is_fdr
 from .timestamps import iso8601_to_epoch
 
 __all__ = ["ObjectRef", "InlineRecord", "Notification", "parse_notification", "excerpt"]
@@ -41,6 +46,7 @@ TEST_EVENT = "s3_test_event"
 CONFIG = "config"
 SNS_CONFIG = "sns+config"
 SNS_UNRELATED = "sns+unrelated"
+CROWDSTRIKE_FDR = "crowdstrike_fdr"
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,9 @@ class ObjectRef:
     """One object a notification names.
 
     ``event_time`` is the S3 event's own time (epoch seconds) when the notification
-    carries one, for the ingestion-lag metric.
+    carries one, for the ingestion-lag metric. A CrowdStrike FDR message also gives the
+    file's ``expected_size`` and MD5 ``checksum`` (checked against what is read) and the
+    ``log_type`` its folder names (used when the input's ``log_type`` is ``auto``).
     """
 
     bucket: str
@@ -57,6 +65,9 @@ class ObjectRef:
     etag: str = ""
     size: Optional[int] = None
     event_time: Optional[float] = None
+    expected_size: Optional[int] = None
+    checksum: str = ""
+    log_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +153,7 @@ def _is_known_document(doc: dict) -> bool:
         or (doc.get("source") == "aws.s3" and "detail" in doc)
         or ("s3Bucket" in doc and "s3ObjectKey" in doc)
         or doc.get("messageType") in MESSAGE_TYPES
+        or is_fdr(doc)
     )
 
 
@@ -170,6 +182,8 @@ def _parse_document(doc: dict, body: str, envelope: Optional[dict] = None) -> No
         return _parse_eventbridge(doc, body)
     if "s3Bucket" in doc and "s3ObjectKey" in doc:
         return _parse_cloudtrail_sns(doc, body)
+    if is_fdr(doc):
+        return _parse_fdr(doc, body)
     raise NotificationError(f"unknown notification format: {excerpt(body)!r}")
 
 
@@ -234,6 +248,16 @@ def _parse_cloudtrail_sns(doc: dict, body: str) -> Notification:
     if not bucket or not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
         raise NotificationError(f"CloudTrail notification without s3Bucket or s3ObjectKey list: {excerpt(body)!r}")
     return Notification(kind=CLOUDTRAIL_SNS, objects=[ObjectRef(bucket=bucket, key=k) for k in keys])
+
+
+def _parse_fdr(doc: dict, body: str) -> Notification:
+    """A CrowdStrike FDR message (:mod:`.notification_fdr`): one object per listed file."""
+    when = doc.get("timestamp")
+    event_time = when / 1000.0 if isinstance(when, int) and not isinstance(when, bool) and when > 0 else None
+    return Notification(kind=CROWDSTRIKE_FDR, objects=[
+        ObjectRef(bucket=f.bucket, key=f.path, expected_size=f.size, checksum=f.checksum,
+                  log_type=fdr_log_type(f.path), event_time=event_time)
+        for f in fdr_files(doc, excerpt(body))])
 
 
 def _parse_config(doc: dict, body: str, envelope: dict) -> Notification:

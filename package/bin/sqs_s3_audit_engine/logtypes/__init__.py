@@ -113,6 +113,12 @@ def _load() -> Tuple[LogType, ...]:
         cloudtrail_digest,
         config,
         config_notification,
+        crowdstrike_aidmaster,
+        crowdstrike_appinfo,
+        crowdstrike_managedassets,
+        crowdstrike_notmanaged,
+        crowdstrike_sensor,
+        crowdstrike_userinfo,
         elb,
         generic_json,
         guardduty,
@@ -143,6 +149,14 @@ def _load() -> Tuple[LogType, ...]:
         guardduty.LOG_TYPE,
         config_notification.LOG_TYPE,
         config.LOG_TYPE,
+        # CrowdStrike FDR (issue 22): sensor events by content; the inventory kinds only
+        # by the folder an FDR notification names (crowdstrike_fdr.for_path)
+        crowdstrike_sensor.LOG_TYPE,
+        crowdstrike_aidmaster.LOG_TYPE,
+        crowdstrike_managedassets.LOG_TYPE,
+        crowdstrike_notmanaged.LOG_TYPE,
+        crowdstrike_appinfo.LOG_TYPE,
+        crowdstrike_userinfo.LOG_TYPE,
         generic_json.LOG_TYPE,
         plain_text.LOG_TYPE,
     )

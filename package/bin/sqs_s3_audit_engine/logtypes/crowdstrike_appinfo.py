@@ -1,0 +1,22 @@
+"""CrowdStrike FDR application inventory (appinfo) (sourcetype ``crowdstrike:inventory:appinfo``).
+
+Files under ``appinfo/`` of an FDR feed (gzipped JSON Lines, one record per line); the
+sourcetype is the one the Splunk Add-on for CrowdStrike FDR gives them. Time from ``_time``
+(epoch seconds), as that add-on reads it. Recognised only by the folder an FDR notification
+names (:mod:`..crowdstrike_fdr`), or chosen as the input's ``log_type``.
+"""
+
+from __future__ import annotations
+
+from . import LogType, stateless
+from ..crowdstrike_fdr import time_reader
+
+__all__ = ["LOG_TYPE"]
+
+LOG_TYPE = LogType(
+    name="crowdstrike_appinfo",
+    sourcetype="crowdstrike:inventory:appinfo",
+    title="CrowdStrike FDR application inventory (appinfo)",
+    decoder="json",
+    new_reader=stateless(time_reader(("_time",))),
+)

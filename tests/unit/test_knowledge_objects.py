@@ -21,6 +21,12 @@ AWS_LOG_TEXT_SOURCETYPES = ("aws:elb:accesslogs", "aws:cloudfront:accesslogs", "
 AWS_LOG_JSON_SOURCETYPES = ("aws:waf", "aws:config", "aws:config:notification", "aws:cloudwatch:guardduty")
 SOURCETYPES += AWS_LOG_TEXT_SOURCETYPES + AWS_LOG_JSON_SOURCETYPES
 JSON_SOURCETYPES += AWS_LOG_JSON_SOURCETYPES
+# CrowdStrike FDR (issue 22; the Splunk Add-on for CrowdStrike FDR's names)
+CROWDSTRIKE_SOURCETYPES = ("crowdstrike:events:sensor", "crowdstrike:inventory:aidmaster",
+                           "crowdstrike:inventory:managedassets", "crowdstrike:inventory:notmanaged",
+                           "crowdstrike:inventory:appinfo", "crowdstrike:inventory:userinfo")
+SOURCETYPES += CROWDSTRIKE_SOURCETYPES
+JSON_SOURCETYPES += CROWDSTRIKE_SOURCETYPES
 ALL_SOURCETYPES = SOURCETYPES + ("sqs_s3_audit:json", "sqs_s3_audit:text")
 CONF_FILES = ("props.conf", "transforms.conf", "eventtypes.conf", "tags.conf")
 CIM_CHANGE_ACTIONS = {"acl_modified", "cleared", "created", "deleted", "modified", "read", "stopped"}

@@ -3,7 +3,9 @@
 1. starts a local AWS emulator (moto server on 127.0.0.1) and a splunkd stand-in;
 2. sets up what the vendors and the AWS admin would: an organisation CloudTrail bucket
    notifying a queue through SNS, Iru Endpoint hourly activity files, Thrive's OTLP audit
-   bucket behind an access role with an external id, each queue with a dead-letter queue;
+   bucket behind an access role with an external id, a CrowdStrike Falcon Data Replicator
+   bucket and queue (one message listing sensor and inventory files), each queue with a
+   dead-letter queue;
 3. stores an account (key id + encrypted secret) and the Thrive role in the stand-in
    exactly as Splunk Web would (conf file + storage/passwords);
 4. runs the BUILT modular input (output/TA_sqs_s3_audit/bin/sqs_s3_audit.py), one process
@@ -27,6 +29,7 @@ from collections import Counter
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import fdr_samples
 import sample_logs as samples
 from aws_emulator import TEST_KEY_ID, TEST_SECRET, MotoServer, VendorSide
 from modinput_runner import APP, SCRIPT, RunningInput, input_xml, parse_events, pythons
@@ -76,6 +79,16 @@ def set_up_vendors(aws: VendorSide, files: int) -> dict:
                        ServerSideEncryption="aws:kms")
         count += 60
     expected["thrive"] = (thrive, count)
+
+    # CrowdStrike FDR: CrowdStrike's bucket and queue; one message lists every file of a batch.
+    fdr = aws.create_feed("cs-prod-cannon-acme", "cs-prod-cannon-acme-fdr", notify=False)
+    prefix = "data/f0714ca5-3689-448d-b5cc-582a6f7a56b1"
+    files = {f"{prefix}/part-0000{i}.gz": fdr_samples.jsonl_gz(fdr_samples.sensor_records(1000, seed=i))
+             for i in range(2)}
+    for kind in ("aidmaster", "userinfo"):
+        files[f"fdrv2/{kind}/2021-07-07/part-00000.gz"] = fdr_samples.jsonl_gz(fdr_samples.inventory_records(kind))
+    fdr_samples.publish(aws, fdr.bucket, fdr.queue_url, files, prefix)
+    expected["crowdstrike"] = (fdr, 2000 + sum(len(fdr_samples.inventory_records(k)) for k in ("aidmaster", "userinfo")))
     return expected
 
 
@@ -86,6 +99,9 @@ def configure_splunk(standin: SplunkdStandIn, thrive_role: str) -> None:
     standin.add_stanza("ta_sqs_s3_audit_iam_role", "thrive_access",
                        fields={"role_arn": thrive_role, "session_duration": "3600"},
                        encrypted={"external_id": "acme-7c1d-thrive"})
+    # the FDR client id and secret from the Falcon console, saved as an account of its own
+    standin.add_stanza("ta_sqs_s3_audit_account", "crowdstrike_fdr", fields={"aws_access_key_id": TEST_KEY_ID},
+                       encrypted={"aws_secret_access_key": TEST_SECRET})
     standin.add_stanza("ta_sqs_s3_audit_settings", "logging", fields={"loglevel": "INFO"})
 
 
@@ -113,7 +129,8 @@ def main() -> int:
         expected = set_up_vendors(aws, args.files)
         configure_splunk(standin, expected["thrive"][0].role_arn)
         total_expected = sum(n for _, n in expected.values())
-        say(f"Uploaded {total_expected} records: CloudTrail (via SNS), Iru Endpoint activity, Thrive OTLP audit logs")
+        say(f"Uploaded {total_expected} records: CloudTrail (via SNS), Iru Endpoint activity, Thrive OTLP audit logs, "
+            "CrowdStrike FDR sensor events and inventory")
         say(f"Running the built input with {python}")
         say()
 
@@ -123,6 +140,7 @@ def main() -> int:
             "cloudtrail": {"account": "acme_splunk_reader", "index": "aws_cloudtrail", "cloudtrail_digests": "skip"},
             "iru": {"account": "acme_splunk_reader", "index": "endpoint_audit"},
             "thrive": {"account": "acme_splunk_reader", "iam_role": "thrive_access", "index": "saas_audit"},
+            "crowdstrike": {"account": "crowdstrike_fdr", "index": "edr"},
         }
         try:
             for name, values in inputs.items():
@@ -172,9 +190,9 @@ def report(procs: dict, expected: dict, aws: VendorSide, elapsed: float) -> None
         say(f"acme_{name:<13} {len(events):>7} {count:>8} {aws.depth(feed.queue_url):>10} "
             f"{aws.depth(feed.dlq_url):>11} {proc.proc.returncode:>4}")
     say()
-    say(f"{'sourcetype':<24} {'index':<16} {'events':>7}")
+    say(f"{'sourcetype':<36} {'index':<16} {'events':>7}")
     for (sourcetype, index), count in sorted(per_type.items()):
-        say(f"{sourcetype:<24} {index:<16} {count:>7}")
+        say(f"{sourcetype:<36} {index:<16} {count:>7}")
     total = sum(per_type.values())
     say()
     say(f"{total} events in {elapsed:.1f} s ({total / max(elapsed, 0.001):,.0f} events/s, "

@@ -63,8 +63,13 @@ def render_samples():
                 stamp = re.search(r"\[([^\]]+)\]", line).group(1)
                 t = _dt.datetime.strptime(stamp, "%d/%b/%Y:%H:%M:%S %z").timestamp()
                 events.append(("s3_access.log", "aws:s3:accesslogs", line, t))
+    for name in os.listdir(path("cloudtrail_v1")):
+        with open(path(os.path.join("cloudtrail_v1", name)), encoding="utf-8") as f:
+            for rec in json.load(f)["Records"]:
+                events.append((f"cloudtrail_v1/{name}", "aws:cloudtrail", _compact(rec), _iso_epoch(rec["eventTime"])))
     events.extend(render_aws_log_samples())
     events.extend(render_crowdstrike_samples())
+    events.extend(render_other_project_samples())
     return events
 
 
@@ -152,4 +157,40 @@ def render_crowdstrike_samples():
                     if field == "Time" and len(rec[field].partition(".")[2]) != 3:
                         continue
                     events.append((f"crowdstrike_fdr/{name}", sourcetype, _compact(rec), float(rec[field]) / scale))
+# Lines published by AWS elsewhere and by other projects' test fixtures:
+# tests/fixtures/samples/other_projects/ (sources in README-aws-logs.md).
+OTHER_PROJECT_FILES = (
+    ("elastic_s3_server_access.log", "aws:s3:accesslogs"),
+    ("kdgm_s3_access.log", "aws:s3:accesslogs"),
+    ("elastic_elb.log", "aws:elb:accesslogs"),
+    ("elastic_cloudfront.log", "aws:cloudfront:accesslogs"),
+    ("elastic_cloudtrail.jsonl", "aws:cloudtrail"),
+    ("aws_cloudtrail_service_events.jsonl", "aws:cloudtrail"),
+)
+
+
+def _line_time(sourcetype, line):
+    if sourcetype == "aws:s3:accesslogs":
+        stamp = re.search(r"\[([^\]]+)\]", line).group(1)
+        return _dt.datetime.strptime(stamp, "%d/%b/%Y:%H:%M:%S %z").timestamp()
+    if sourcetype == "aws:cloudfront:accesslogs":
+        cols = line.split("\t")
+        return _utc(f"{cols[0]}T{cols[1]}")
+    if sourcetype == "aws:elb:accesslogs":
+        m = re.search(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?", line)
+        frac = m.group(2) or ""
+        return _utc(m.group(1)) + (int(frac) / 10 ** len(frac) if frac else 0)
+    return _iso_epoch(json.loads(line)["eventTime"])
+
+
+def render_other_project_samples():
+    events = []
+    for name, sourcetype in OTHER_PROJECT_FILES:
+        with open(os.path.join(SAMPLES_DIR, "other_projects", name), encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if not line.strip() or line.startswith("#"):
+                    continue
+                raw = _compact(json.loads(line)) if name.endswith(".jsonl") else line
+                events.append((f"other_projects/{name}", sourcetype, raw, _line_time(sourcetype, line)))
     return events

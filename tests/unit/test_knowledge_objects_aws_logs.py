@@ -1,7 +1,7 @@
 """CIM fields, event types and tags of the AWS logs of issue 13 (ELB, CloudFront, VPC
 flow logs, WAF, Config, GuardDuty) and of Iru events with an admin, checked offline on
 the documented sample lines (tests/fixtures/samples/<type>/, README-aws-logs.md)
-through the emulation in tests/ko_conf.py."""
+through the emulation in tests/ko/."""
 
 import json
 import os
@@ -91,7 +91,9 @@ EXPECTED = {
     (VPC, 4): {"transport": "icmp", "src_port": 0, "action": "allowed"},
     (VPC, 6): {"src": "2001:db8:1234:a100:8d6e:3477:df66:f105", "dest_ip": "2001:db8:1234:a102:3304:8879:34cf:4071"},
     ("waf/aws-waf-logs.jsonl", 0): {
-        "eventtype": ["sqs_s3_audit_waf_request"], "tag": ["web"], "action": "blocked", "vendor_action": "BLOCK",
+        # not tagged web: WAF records carry neither the response status nor the bytes
+        "eventtype": ["sqs_s3_audit_waf_request"], "tag": [], "action": "blocked", "vendor_action": "BLOCK",
+        "url": "localhost:1989/foo", "status": None,
         "src": "89.160.20.156", "http_method": "GET", "uri_path": "/foo", "uri_query": None,
         "http_user_agent": "curl/7.61.1", "site": "localhost:1989", "dest": "localhost:1989",
         "signature": "STMTest_SQLi_XSS", "src_country": "AU", "vendor_product": "AWS WAF"},
@@ -119,7 +121,7 @@ EXPECTED = {
     ("config/sns_item_change_security_group.json", 0): {
         "eventtype": ["sqs_s3_audit_config_change"], "tag": ["change"], "action": "created", "status": "success",
         "object": "sg-3f1fef43", "object_category": "AWS::EC2::SecurityGroup", "change_type": "AWS Config",
-        "message_type": "ConfigurationItemChangeNotification", "user": None, "vendor_region": "us-east-2"},
+        "message_type": "ConfigurationItemChangeNotification", "user": "unknown", "vendor_region": "us-east-2"},
     ("config/sns_item_change_volume_2014.json", 0): {
         "action": "modified", "object": "vol-ce676ccc", "object_category": "AWS::EC2::VOLUME"},
     ("config/sns_compliance_change.json", 0): {
@@ -210,7 +212,10 @@ def test_cloudtrail_records_of_event_version_1_0_get_the_cim_change_fields(ko):
         records = json.load(f)["Records"]
     got = [ko.search_time("aws:cloudtrail", json.dumps(r, separators=(",", ":"))) for r in records]
     assert [f["command"] for f in got] == ["StartInstances", "CreateUser", "AddUserToGroup"]
-    assert all(f["user"] == "Alice" and f["status"] == "success" and "change" in f["tag"] for f in got)
+    assert all(f["src_user_name"] == "Alice" and f["status"] == "success" and "change" in f["tag"] for f in got)
+    # CIM Account_Management: user is the account changed, src_user the actor
+    assert [f["user"] for f in got] == ["Alice", "Bob", "Bob"]
+    assert got[1]["src_user"] == "arn:aws:iam::123456789012:user/Alice"
     assert "sqs_s3_audit_cloudtrail_change" in got[0]["eventtype"]
     assert (got[0]["object"], got[0]["object_category"], got[0]["change_type"]) == ("i-ebeaf9e2", "instance", "EC2")
     assert (got[1]["action"], got[1]["object"], got[1]["object_category"]) == ("created", "Bob", "user")

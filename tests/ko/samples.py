@@ -133,7 +133,6 @@ def render_aws_log_samples():
     return events
 
 
-
 # CrowdStrike FDR (issue 22): Elastic's published FDR test lines, and two logon records
 # written for the tests (no published sample exists; README-crowdstrike-fdr.md). Of
 # aidmaster.jsonl only the records whose `Time` has three fraction digits: two have two
@@ -157,6 +156,9 @@ def render_crowdstrike_samples():
                     if field == "Time" and len(rec[field].partition(".")[2]) != 3:
                         continue
                     events.append((f"crowdstrike_fdr/{name}", sourcetype, _compact(rec), float(rec[field]) / scale))
+    return events
+
+
 # Lines published by AWS elsewhere and by other projects' test fixtures:
 # tests/fixtures/samples/other_projects/ (sources in README-aws-logs.md).
 OTHER_PROJECT_FILES = (

@@ -19,9 +19,12 @@ the same run (the machine may be shared: variants run in interleaved rounds).
    engine's text reader), xml_writer (the XML event writer vs the writer before the complete
    XML rule), hash_cost (CloudTrail events/s with and without the SHA-256 for digest
    validation).
+4. fdr (issue 22, product): FDR-sized files (tens of thousands of sensor events each) as one
+   CrowdStrike FDR message against the same files as S3 notifications read one at a time
+   (the baseline) and with 4 workers (``scripts/benchmarks/fdr.py``).
 
     python3 scripts/bench.py [--quick] [--write-docs] [--only product|pipeline|small|small_fast|sizes|counts|large|
-                                                              shared_checkpoint|log_readers|xml_writer|hash_cost ...]
+                                                              shared_checkpoint|log_readers|xml_writer|hash_cost|fdr ...]
                              [--workers 4,8,16] [--delays 50] [--objects 150] [--rounds 2]  # small, small_fast
     python3 scripts/bench.py --docs-only                  # docs from bench-out/results.json
 
@@ -44,7 +47,7 @@ from benchmarks.common import OUT, input_python, loadavg, machine, say
 from benchmarks import report
 
 
-PARTS = ("small", "small_fast", "sizes", "counts", "large")
+PARTS = ("small", "small_fast", "sizes", "counts", "large", "fdr")
 # In-process parts: a module in benchmarks/ with run(quick) -> figures and report(figures).
 MODULE_PARTS = ("shared_checkpoint", "log_readers", "xml_writer", "hash_cost")
 
@@ -78,6 +81,10 @@ def _product(results: dict, quick: bool, python: str, parts=PARTS, small: dict =
         if "large" in parts:
             size = 100_000_000 if quick else 1_000_000_000
             results["large"] = product.large(rig, product.records_for(size), four_budget=30 if quick else 90)
+        if "fdr" in parts:
+            from benchmarks import fdr
+
+            results["fdr"] = fdr.run(rig, quick)
 
 
 def _pipeline(results: dict, quick: bool) -> None:
@@ -132,7 +139,7 @@ def main() -> int:
         with open(path, "w") as handle:
             json.dump(results, handle, indent=2)
     report.print_table(results)
-    for name in MODULE_PARTS:
+    for name in MODULE_PARTS + ("fdr",):
         if name in results:
             importlib.import_module(f"benchmarks.{name}").report(results[name])
     if args.write_docs or args.docs_only:

@@ -4,6 +4,7 @@ the search-time pipeline once per test session."""
 
 import functools
 
+from .conf import SAMPLES_DIR  # noqa: F401 - re-exported for the tests
 from .pipeline import KnowledgeObjects
 from .samples import render_samples
 

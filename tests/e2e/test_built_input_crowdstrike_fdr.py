@@ -110,3 +110,38 @@ def test_built_input_reads_an_fdr_queue_once_and_names_missing_and_mismatching_f
     errors = [line for line in log().splitlines() if " ERROR " in line or "level=ERROR" in line]
     assert any("NoSuchKey" in line and f"key={missing}" in line for line in errors), errors
     assert any("fdr_checksum_mismatch" in line and f"key={tampered[0]}" in line for line in errors), errors
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS)[:1])
+def test_sigkill_mid_fdr_message_then_restart_the_finished_file_is_not_written_again_the_half_read_one_resumes(
+        python, moto_server, vendor, splunkd, tmp_path):
+    import fdr_samples
+
+    name = f"fdrkill-{os.getpid()}-{int(time.time()) % 10000}"
+    feed = vendor.create_feed(name, name, notify=False, visibility_timeout=3)
+    per_file = 20000
+    files = {f"{PREFIX}/part-{i:05d}.gz": fdr_samples.sensor_records(per_file, seed=i) for i in range(2)}
+    fdr_samples.publish(vendor, feed.bucket, feed.queue_url,
+                        {k: fdr_samples.jsonl_gz(recs) for k, recs in files.items()}, PREFIX)
+    values = {"account": "acct", "sqs_queue_url": feed.queue_url, "aws_region": "us-east-1",
+              "s3_endpoint_url": moto_server.endpoint, "sts_endpoint_url": moto_server.endpoint,
+              "index": "edr", "interval": "60", "max_workers": "1"}
+    xml = input_xml(splunkd.base_url, SESSION_KEY, str(tmp_path / "ckpt"), name, values)
+    first = RunningInput(PYTHONS[python], xml, str(tmp_path))
+    first.wait_for(lambda: first.event_count() >= per_file + 5000, 90)  # into the second file
+    first.kill()
+    written_first = parse_events(first.stdout, closed=False)
+    assert per_file < len(written_first) < 2 * per_file
+    second = RunningInput(PYTHONS[python], xml, str(tmp_path))
+    second.wait_for(lambda: vendor.depth(feed.queue_url) == 0, 90)
+    assert second.terminate(10) < 10
+    written = written_first + parse_events(second.stdout)
+    ids = {}
+    for event in written:
+        ids.setdefault(event["source"], []).append(json.loads(event["data"])["id"])
+    first_key, second_key = list(files)
+    assert sorted(ids[f"s3://{feed.bucket}/{first_key}"]) == sorted(r["id"] for r in files[first_key])  # once
+    again = ids[f"s3://{feed.bucket}/{second_key}"]
+    assert set(again) == {r["id"] for r in files[second_key]}  # nothing lost
+    assert len(again) - per_file <= 1000  # at most one checkpoint window written twice
+    assert "resumed_at=" in open(tmp_path / f"var/log/splunk/ta_sqs_s3_audit_{name}.log", encoding="utf-8").read()

@@ -168,6 +168,8 @@ OTHER_PROJECT_FILES = (
     ("elastic_cloudfront.log", "aws:cloudfront:accesslogs"),
     ("elastic_cloudtrail.jsonl", "aws:cloudtrail"),
     ("aws_cloudtrail_service_events.jsonl", "aws:cloudtrail"),
+    ("dpetzold_elb.log", "aws:elb:accesslogs"),
+    ("dpetzold_cloudfront.log", "aws:cloudfront:accesslogs"),
 )
 
 

@@ -12,7 +12,7 @@ import re
 
 from .conf import Unsupported, load_conf
 from .evaluation import evaluate, parse_eval
-from .lookups import apply_lookup
+from .lookups import apply_lookup, parse_lookup_spec
 from .regex import apply_transform, parse_inline_extract
 from .searches import event_types, tags_for
 
@@ -121,10 +121,13 @@ class KnowledgeObjects:
         # 4. FIELDALIAS: every alias of a stanza reads the fields as they were before
         aliased = {}
         before = dict(fields)
-        for _key, value in self.classes(sourcetype, "FIELDALIAS"):
-            for src, mode, dst in field_aliases(value):
-                if src in before and not (mode == "ASNEW" and dst in before):
-                    aliased[dst] = before[src]
+        aliases = [a for _key, value in self.classes(sourcetype, "FIELDALIAS") for a in field_aliases(value)]
+        chained = {src for src, _m, _d in aliases} & {dst for _s, _m, dst in aliases}
+        if chained:
+            raise Unsupported(f"[{sourcetype}] FIELDALIAS of an alias ({sorted(chained)}): order not emulated")
+        for src, mode, dst in aliases:
+            if src in before and not (mode == "ASNEW" and dst in before):
+                aliased[dst] = before[src]
         fields.update(aliased)
         # 5. EVAL: all expressions see the same input
         snapshot = dict(fields)
@@ -136,7 +139,12 @@ class KnowledgeObjects:
                 fields.pop(name, None)
             else:
                 fields[name] = value
-        # 6. LOOKUP
+        # 6. LOOKUP (no lookup may read what another one writes: that order is not emulated)
+        specs = [parse_lookup_spec(value) for _key, value in self.classes(sourcetype, "LOOKUP")]
+        written = {dst for spec in specs for _col, dst in spec[3]}
+        read = {f for spec in specs for _col, f in spec[1]}
+        if written & read:
+            raise Unsupported(f"[{sourcetype}] a LOOKUP reads {sorted(written & read)}, written by a LOOKUP")
         for _key, value in self.classes(sourcetype, "LOOKUP"):
             apply_lookup(self.transforms, value, fields)
         # 7. event types and 8. tags

@@ -80,3 +80,31 @@ def test_props_keys_the_emulation_does_not_know_are_refused():
     for stanza in ({"SEDCMD-x": "s/a/b/"}, {"KV_MODE": "auto"}, {"TRANSFORMS-x": "y"}):
         with pytest.raises(Unsupported):
             check_props_stanza("bad", stanza)
+
+
+def _stanza_ko(stanza):
+    ko = KnowledgeObjects()
+    ko.props["t"] = stanza
+    ko.eventtypes, ko.tags = {}, {}
+    return ko
+
+
+def test_an_alias_of_an_alias_and_a_lookup_fed_by_a_lookup_are_refused():
+    with pytest.raises(Unsupported):
+        _stanza_ko({"KV_MODE": "json", "FIELDALIAS-a": "x AS y", "FIELDALIAS-b": "y AS z"}).search_time("t", "{}")
+    lookup = "sqs_s3_audit_iru_action_lookup vendor_action OUTPUT action"
+    chained = {"KV_MODE": "json", "LOOKUP-a": lookup, "LOOKUP-b": "sqs_s3_audit_iru_action_lookup vendor_action AS action OUTPUT action AS b"}
+    with pytest.raises(Unsupported):
+        _stanza_ko(chained).search_time("t", "{}")
+
+
+def test_asnew_keeps_a_field_that_exists_and_as_replaces_it():
+    ko = _stanza_ko({"KV_MODE": "json", "FIELDALIAS-a": "x AS y x ASNEW z"})
+    fields = ko.search_time("t", '{"x":"1","y":"2","z":"3"}')
+    assert (fields["y"], fields["z"]) == ("1", "3")
+
+
+def test_an_eval_may_replace_the_field_it_reads():
+    ko = _stanza_ko({"KV_MODE": "json", "EVAL-m": 'if(match(m, "^(GET|PUT)$"), m, null())'})
+    assert ko.search_time("t", '{"m":"GET"}')["m"] == "GET"
+    assert "m" not in ko.search_time("t", '{"m":"PROPFIND"}')

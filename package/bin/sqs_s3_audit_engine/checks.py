@@ -273,20 +273,22 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResul
     except AwsCallError as exc:
         return _unreadable(where, ref.bucket, exc)
     body = response["Body"]
-    keyed = by_key(ref.key) if cfg.log_type == "auto" else None
+    log_type = cfg.log_type_for(ref.key)
+    keyed = by_key(ref.key) if log_type == "auto" else None
     if keyed is not None and keyed.whole_object:
         body.close()
         return CheckResult(PASS, "object", f"{where} is a {keyed.title} file (an integrity proof, no log records)")
     bad: List[str] = []
-    events = ObjectEvents(body, bucket=ref.bucket, key=ref.key, log_type=cfg.log_type, sourcetype=cfg.sourcetype,
-                          on_bad=lambda _position, record: bad.append(record.reason))
+    events = ObjectEvents(body, bucket=ref.bucket, key=ref.key, log_type=log_type, sourcetype=cfg.sourcetype,
+                          on_bad=lambda _position, record: bad.append(record.reason), options=cfg.reader_options)
     try:
         good = len(list(islice(events, BATCH_RECORDS)))
     except AwsCallError as exc:
         return _unreadable(where, ref.bucket, exc)
     except ObjectError as exc:
         return CheckResult(FAIL, "object", f"{where} not decodable ({exc.reason}): {exc.detail}; check log_type "
-                                           f"(now {cfg.log_type}) and key_include_regex/key_exclude_regex", exc.reason)
+                                           f"(now {log_type} for this key), log_type_rules and "
+                                           "key_include_regex/key_exclude_regex", exc.reason)
     except AWS_ERRORS as exc:
         return _unreadable(where, ref.bucket, wrap_error("s3:GetObject", exc, where))
     finally:
@@ -300,7 +302,7 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResul
         reasons = sorted(set(bad))
         return CheckResult(WARN, "object", f"{where} read but no usable record in its first {len(bad)} "
                                            f"({', '.join(reasons) or 'empty object'}): check log_type "
-                                           f"(now {cfg.log_type})")
+                                           f"(now {log_type} for this key) and log_type_rules")
     return CheckResult(PASS, "object", f"{where} read and decoded: {good} records in the first batch"
                                        + (f" ({len(bad)} bad)" if bad else "") + f", sourcetype {events.sourcetype}")
 

@@ -329,7 +329,7 @@ class Collector:
                 return
             if wants_check(ref):  # a CrowdStrike FDR file: its size and MD5 (fdr_checks)
                 precheck(ref, response)
-            keyed = logtypes.by_key(key) if self.cfg.log_type == "auto" else None
+            keyed = logtypes.by_key(key) if self.cfg.log_type_for(key) == "auto" else None
             if keyed is not None and keyed.whole_object:
                 self._whole_object(keyed, ref, response, oid)
                 return
@@ -378,11 +378,14 @@ class Collector:
         bad = [0]
         content_hash = self.digests.hasher_for(key) if self.digests is not None else None
         # The log type an FDR notification names for the file counts where the input says auto.
-        log_type = ref.log_type if ref.log_type and self.cfg.log_type == "auto" else self.cfg.log_type
+        # (A log_type_rules rule that matches the key counts before it.)
+        configured = self.cfg.log_type_for(key)
+        log_type = ref.log_type if ref.log_type and configured == "auto" else configured
         body, check = checked(ref, body)
         events = ObjectEvents(body, bucket=bucket, key=key, log_type=log_type, start=start,
                               fallback_time=fallback_time, sourcetype=self.cfg.sourcetype,
-                              on_bad=self._bad_record(ref, bad), content_hash=content_hash)
+                              on_bad=self._bad_record(ref, bad), content_hash=content_hash,
+                              options=self.cfg.reader_options)
         if check is not None:
             events = CheckedEvents(events, check, ref)
         written = self.delivery.write_object(events, source=f"s3://{bucket}/{key}", oid=oid)

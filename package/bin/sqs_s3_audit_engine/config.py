@@ -9,11 +9,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Dict, Mapping, Optional, Tuple
 from urllib.parse import urlparse
 
 from . import logtypes
 from .errors import ConfigError
+from .key_rules import Rule, parse_rules, route
 
 __all__ = [
     "LOG_TYPES",
@@ -120,6 +121,9 @@ class InputConfig:
     region: str
     iam_role: str = ""
     log_type: str = "auto"
+    log_type_rules: Tuple[Rule, ...] = ()  # (regex, log type): the first match decides
+    csv_time_field: str = ""
+    bucket_iam_role: str = ""  # a second role for S3 and KMS; iam_role (or the account) reads the queue
     key_include_regex: Optional["re.Pattern[str]"] = None
     key_exclude_regex: Optional["re.Pattern[str]"] = None
     sqs_batch_size: int = 10
@@ -145,6 +149,16 @@ class InputConfig:
         """What forwarders of one queue share in the table: ``<account id>/<queue name>``."""
         _, account, queue = parse_queue_url(self.sqs_queue_url)
         return f"{account}/{queue}"
+
+    def log_type_for(self, key: str) -> str:
+        """The log type of the object at ``key``: the first ``log_type_rules`` rule that
+        matches it, else ``log_type`` (``auto`` included)."""
+        return route(self.log_type_rules, key, self.log_type) if self.log_type_rules else self.log_type
+
+    @property
+    def reader_options(self) -> Dict[str, str]:
+        """The parameters log types read per object (``csv_time_field``)."""
+        return {"csv_time_field": self.csv_time_field}
 
     def wants_key(self, key: str) -> bool:
         """True when ``key`` passes the include and exclude regexes."""
@@ -281,6 +295,10 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
     log_type = (params.get("log_type") or "auto").strip() or "auto"
     if log_type not in LOG_TYPES:
         raise ConfigError("log_type", f"{log_type!r} is not one of {', '.join(LOG_TYPES)}")
+    rules = parse_rules(params.get("log_type_rules") or "", LOG_TYPES)
+    csv_time_field = (params.get("csv_time_field") or "").strip()
+    if len(csv_time_field) > 256:
+        raise ConfigError("csv_time_field", "is longer than 256 characters: name one column of the CSV header")
     include = _regex_param(params, "key_include_regex")
     exclude = _regex_param(params, "key_exclude_regex")
     digests = (params.get("cloudtrail_digests") or "validate").strip().lower() or "validate"
@@ -292,7 +310,10 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
         sqs_queue_url=queue_url,
         region=region,
         iam_role=(params.get("iam_role") or "").strip(),
+        bucket_iam_role=(params.get("bucket_iam_role") or "").strip(),
         log_type=log_type,
+        log_type_rules=rules,
+        csv_time_field=csv_time_field,
         key_include_regex=include,
         key_exclude_regex=exclude,
         sqs_batch_size=_int_param(params, "sqs_batch_size", 10, 1, 10),

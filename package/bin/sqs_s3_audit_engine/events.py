@@ -11,17 +11,18 @@ the tests read objects through this one class.
 from __future__ import annotations
 
 from itertools import chain
-from typing import Callable, Iterator, Optional, Tuple
+from typing import Callable, Iterator, Mapping, Optional, Tuple
 
 from . import logtypes
 from .decoders import BadRecord, decode_auto, decode_json, decode_lines, event_text
+from .logtypes.csv_rows import decode_csv
 from .errors import ObjectError
 from .logtypes import NOT_EVENT, LogType
 from .objects import as_text, decompressed, iter_body, looks_binary
 
 __all__ = ["ObjectEvents", "read_records"]
 
-_DECODERS = {"json": decode_json, "lines": decode_lines}
+_DECODERS = {"json": decode_json, "lines": decode_lines, "csv": decode_csv}
 
 
 def _hashed(chunks: Iterator[bytes], content_hash) -> Iterator[bytes]:
@@ -66,6 +67,8 @@ class ObjectEvents:
             ``hexdigest()``); when the object was read to its end, ``meta["sha256"]`` holds
             the hex digest (a CloudTrail log file, for digest validation). The whole object
             is read even when resuming at ``start``, so the hash is always whole.
+        options: input parameters a log type reads per object (``csv_time_field``): the
+            log type's ``options`` name them.
 
     Attributes, valid while and after iterating:
         position: the next position (every position before it has been handled).
@@ -89,6 +92,7 @@ class ObjectEvents:
         sourcetype: str = "",
         on_bad: Optional[Callable[[int, BadRecord], None]] = None,
         content_hash=None,
+        options: Optional[Mapping[str, str]] = None,
     ):
         self.body, self.bucket, self.key = body, bucket, key
         self._content_hash = content_hash
@@ -96,6 +100,7 @@ class ObjectEvents:
         self.fallback_time = fallback_time
         self._sourcetype = sourcetype
         self._on_bad = on_bad
+        self._options = options or {}
         self.position = 0
         self.untimed = 0
         self.whole_object = False
@@ -136,8 +141,14 @@ class ObjectEvents:
                 if lt.whole_object:
                     self.whole_object = True
                     return
-                reader = lt.new_reader()
+                reader = lt.new_reader(**{name: self._options.get(name, "") for name in lt.options})
             stamp = reader(item)
+            if stamp.__class__ is BadRecord:  # the reader refused the record (a CSV row's bad time)
+                if position >= start and on_bad is not None:
+                    on_bad(position, stamp)  # type: ignore[arg-type]
+                position += 1
+                self.position = position
+                continue
             if stamp is NOT_EVENT or position < start:
                 position += 1
                 self.position = position

@@ -4,8 +4,11 @@ Each log type lives in its own module beside this one and defines ``LOG_TYPE``, 
 :class:`LogType`: its name (the input's ``log_type`` value), the sourcetype its events get,
 the decoder that reads its objects (``json`` or ``lines``), how it is recognised (by the
 object's key, by its first record), and ``new_reader``: a factory called once per object
-that returns the function giving each record's time, or :data:`NOT_EVENT` for a position
-that holds no event (a CloudFront ``#Fields`` line, a VPC flow header line).
+that returns the function giving each record's time, :data:`NOT_EVENT` for a position
+that holds no event (a CloudFront ``#Fields`` line, a VPC flow header line), or a
+``BadRecord`` for a record it refuses (a CSV row whose time column is no time).
+``options`` names input parameters ``new_reader`` takes as keyword arguments
+(``csv_time_field``).
 
 With ``log_type = auto`` an object's type is decided once per object:
 
@@ -55,7 +58,7 @@ class _NotEvent:
 NOT_EVENT = _NotEvent()
 
 #: A record reader: the record's time as epoch text, None (no usable time: the object's
-#: LastModified is used), or NOT_EVENT.
+#: LastModified is used), NOT_EVENT, or a BadRecord.
 RecordReader = Callable[[Item], object]
 
 
@@ -86,8 +89,9 @@ class LogType:
         name: the ``log_type`` value (``cloudtrail``).
         sourcetype: the sourcetype of its events (``aws:cloudtrail``).
         title: what the admin sees in Splunk Web.
-        decoder: ``json`` or ``lines``: how its objects are read.
-        new_reader: called once per object; returns the record reader.
+        decoder: ``json``, ``lines`` or ``csv``: how its objects are read.
+        new_reader: called once per object (with the ``options`` as keyword arguments);
+            returns the record reader.
         key_pattern: recognised by the S3 key when this matches (``search``), or None.
         recognise: recognised by an object's first record.
         selectable: offered as a ``log_type`` value (digest files are not).
@@ -103,6 +107,7 @@ class LogType:
     recognise: Callable[[Item], bool] = _never
     selectable: bool = True
     whole_object: bool = False
+    options: Tuple[str, ...] = ()
 
 
 def _load() -> Tuple[LogType, ...]:
@@ -119,6 +124,7 @@ def _load() -> Tuple[LogType, ...]:
         crowdstrike_notmanaged,
         crowdstrike_sensor,
         crowdstrike_userinfo,
+        csv_rows,
         elb,
         generic_json,
         guardduty,
@@ -157,6 +163,7 @@ def _load() -> Tuple[LogType, ...]:
         crowdstrike_notmanaged.LOG_TYPE,
         crowdstrike_appinfo.LOG_TYPE,
         crowdstrike_userinfo.LOG_TYPE,
+        csv_rows.LOG_TYPE,  # chosen only (log_type or a rule): recognises nothing by itself
         generic_json.LOG_TYPE,
         plain_text.LOG_TYPE,
     )

@@ -170,6 +170,7 @@ OTHER_PROJECT_FILES = (
     ("aws_cloudtrail_service_events.jsonl", "aws:cloudtrail"),
     ("dpetzold_elb.log", "aws:elb:accesslogs"),
     ("dpetzold_cloudfront.log", "aws:cloudfront:accesslogs"),
+    ("elastic_iru_audit.jsonl", "iru:endpoint:activity"),
 )
 
 
@@ -184,7 +185,8 @@ def _line_time(sourcetype, line):
         m = re.search(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?", line)
         frac = m.group(2) or ""
         return _utc(m.group(1)) + (int(frac) / 10 ** len(frac) if frac else 0)
-    return _iso_epoch(json.loads(line)["eventTime"])
+    rec = json.loads(line)
+    return _iso_epoch(rec["eventTime"] if "eventTime" in rec else rec["occurred_at"])
 
 
 def render_other_project_samples():

@@ -29,7 +29,6 @@ ALL_SOURCETYPES = SOURCETYPES + ("sqs_s3_audit:json", "sqs_s3_audit:text")
 
 CONF_FILES = ("props.conf", "transforms.conf", "eventtypes.conf", "tags.conf")
 
-CIM_CHANGE_ACTIONS = {"acl_modified", "cleared", "created", "deleted", "modified", "read", "stopped"}
 
 # Columns each lookup file declares (the contract other searches may rely on).
 

@@ -1,7 +1,9 @@
 """Which objects are finished, and how far into an unfinished one events were written.
 
 One journal file per input under ``checkpoint_dir`` (no KV store needed, as on a heavy
-forwarder). Each change is one JSON line appended and fsynced:
+forwarder). Each change is one JSON line appended and fsynced (group commit: the lines of
+concurrent writers share one write and one fsync, and each writer returns only once its own
+line is on disk):
 ``{"o": <object id>, "n": <next position>, "t": <unix time>}`` or ``{"o": …, "d": 1, "t": …}``
 for a finished object, with ``"m": {...}`` when small metadata is kept with it (a
 CloudTrail log file's content hash, for digest validation). A line cut by a crash (power
@@ -24,7 +26,7 @@ import os
 import re
 import threading
 import time
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 __all__ = ["object_id", "Checkpoint", "DONE"]
 
@@ -63,7 +65,12 @@ class Checkpoint:
         self.retention = retention
         self.max_entries = max_entries
         self.fsync = fsync
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the entries in memory and the queue of lines; never held across I/O
+        self._flushed = threading.Condition(self._lock)
+        self._pending: List[str] = []  # lines appended to the journal by the next group commit
+        self._queued = 0  # lines ever queued (a writer's ticket)
+        self._durable = 0  # lines ever written and fsynced
+        self._committing = False  # one writer (the leader) writes and fsyncs for every waiter
         self._entries: Dict[str, Tuple[int, float]] = {}
         self._meta: Dict[str, dict] = {}
         self._journal_lines = 0
@@ -102,11 +109,18 @@ class Checkpoint:
 
     def close(self) -> None:
         with self._lock:
+            while self._committing:
+                self._flushed.wait()
             if not self._file.closed:
+                self._file.write("".join(self._pending))
+                self._pending = []
                 self._file.flush()
                 self._file.close()
 
     def _write(self, oid: str, position: int, meta: Optional[dict] = None) -> None:
+        """Queue the line, then return once it is written and fsynced: the first writer to
+        find no commit under way writes every queued line with one write and one fsync
+        while the others wait for it (they need that fsync anyway: theirs is in it)."""
         now = time.time()
         line = _line(oid, position, now, meta)
         with self._lock:
@@ -120,12 +134,38 @@ class Checkpoint:
                 oldest = next(iter(self._entries))
                 del self._entries[oldest]
                 self._meta.pop(oldest, None)
-            self._file.write(line)
-            self._file.flush()
-            if self.fsync:
-                os.fsync(self._file.fileno())
-            self._journal_lines += 1
-            self._compact_if_needed()
+            self._pending.append(line)
+            self._queued += 1
+            ticket = self._queued
+            while self._durable < ticket:
+                if self._committing:
+                    self._flushed.wait()
+                    continue
+                self._committing = True
+                lines, self._pending, upto = self._pending, [], self._queued
+                self._lock.release()
+                try:
+                    self._commit(lines)
+                except BaseException:
+                    self._lock.acquire()
+                    self._pending[:0] = lines  # written again by the next commit (a repeated line is harmless)
+                    self._committing = False
+                    self._flushed.notify_all()
+                    raise
+                self._lock.acquire()
+                self._durable = upto
+                self._committing = False
+                self._flushed.notify_all()
+
+    def _commit(self, lines: List[str]) -> None:
+        """Append ``lines`` in one write and fsync them (the leader only: no other writer
+        touches the file meanwhile); compact the journal when it has grown."""
+        self._file.write("".join(lines))
+        self._file.flush()
+        if self.fsync:
+            os.fsync(self._file.fileno())
+        self._journal_lines += len(lines)
+        self._compact_if_needed()
 
     # -- persistence ---------------------------------------------------------------
     def _load(self) -> None:
@@ -165,13 +205,18 @@ class Checkpoint:
                 self._meta.pop(oid, None)
 
     def _compact_if_needed(self, force: bool = False) -> None:
+        """Rewrite the journal from the live entries (at start, or by the commit leader:
+        no other writer touches the file meanwhile). The entries are copied under the lock,
+        the file written and fsynced outside it; lines queued meanwhile follow in the new file."""
         if not force and self._journal_lines < max(1000, 2 * len(self._entries)):
             return
-        self._expire(time.time())
+        with self._lock:
+            self._expire(time.time())
+            lines = [_line(oid, position, stamp, self._meta.get(oid))
+                     for oid, (position, stamp) in self._entries.items()]
         tmp = self.path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as out:
-            for oid, (position, stamp) in self._entries.items():
-                out.write(_line(oid, position, stamp, self._meta.get(oid)))
+            out.writelines(lines)
             out.flush()
             if self.fsync:
                 os.fsync(out.fileno())
@@ -180,7 +225,7 @@ class Checkpoint:
         if self.fsync:
             _fsync_directory(os.path.dirname(self.path))
         self._file = open(self.path, "a", encoding="utf-8")
-        self._journal_lines = len(self._entries)
+        self._journal_lines = len(lines)
 
 
 def _cut_torn_tail(path: str) -> None:

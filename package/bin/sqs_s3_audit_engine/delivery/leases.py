@@ -142,11 +142,11 @@ class LocalLeases:
     def acquire(self, oid: str, ttl: Optional[float] = None, owner: Optional[str] = None) -> Optional[Lease]:
         owner = owner or self.owner
         now = time.time()
+        position = self._checkpoint.position(oid)  # before the lease lock: it never waits on the journal's
         with self._lock:
             held = self._held.get(oid)
             if held is not None and held.owner != owner and held.until > now:
                 return None
-            position = self._checkpoint.position(oid)
             lease = Lease(oid, owner, now + (ttl or self.ttl), position)
             if position != DONE:
                 self._held[oid] = lease

@@ -2,10 +2,10 @@
 syntax, index-time settings, references and names, regexes, EVAL hygiene, event types.
 Per sourcetype family: test_knowledge_objects_<family>.py. The emulation: tests/ko/."""
 
-import json
-import re
 import csv
+import json
 import os
+import re
 import sys
 
 import pytest
@@ -15,10 +15,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from ko import (
     LOOKUP_DIR, SAMPLES_DIR, ConfError, EvalError, apply_transform, compile_pcre, eval_field_refs, extract_time,
     load_conf, parse_conf_text, parse_eval, parse_lookup_spec, parse_search, read_lookup, search_field_refs,
-    wildcard_fields,
+    testing, wildcard_fields,
 )
 from ko.pipeline import json_fields
-from ko import testing
 from ko.testing import (
     ALL_SOURCETYPES, CONF_FILES, DECLARED_LOOKUP_COLUMNS, JSON_SOURCETYPES, OPTIONAL_JSON_FIELDS,
     OPTIONAL_THRIVE_ATTRIBUTES, SOURCETYPES,

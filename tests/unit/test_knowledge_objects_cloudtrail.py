@@ -1,16 +1,16 @@
 """AWS CloudTrail knowledge objects (aws:cloudtrail) on AWS's documented records and on
 records of other projects' test fixtures, through the search-time emulation in tests/ko/."""
 
-import re
+import json
 import os
+import re
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ko import read_lookup
-from ko import testing
+from ko import read_lookup, testing
 from ko.testing import events_of
 
 
@@ -98,3 +98,23 @@ def test_sample_event_gets_the_expected_cim_fields_eventtypes_and_tags(processed
         if isinstance(got, list) and name not in ("eventtype", "tag"):
             got = got[0] if len(got) == 1 else got
         assert got == value, f"{sample_file}[{index}] {name}: {got!r} != {value!r}"
+
+
+def _record(needle):
+    path = os.path.join(testing.SAMPLES_DIR, "other_projects", "elastic_cloudtrail.jsonl")
+    with open(path, encoding="utf-8") as f:
+        return next(json.loads(line) for line in f if needle in line)
+
+
+def test_sign_in_outcomes_outside_console_login_and_error_code_set_the_status(ko):
+    # the documented ConsoleLogin record, with the outcome where SwitchRole and IAM
+    # Identity Center sign-ins write theirs
+    base = _record('"ConsoleLogin":"Success"')
+    switch = dict(base, eventName="SwitchRole", responseElements={"SwitchRole": "Failure"})
+    sso = dict(base, eventName="CredentialVerification", eventType="AwsServiceEvent", responseElements=None,
+               userIdentity={"type": "IdentityCenterUser", "onBehalfOf": {"userId": "94d00cd8"}},
+               additionalEventData={"UserName": "alice@example.com"},
+               serviceEventDetails={"CredentialVerification": "Failure"})
+    for rec, user in ((switch, "JohnDoe"), (sso, "alice@example.com")):
+        fields = ko.search_time("aws:cloudtrail", json.dumps(rec, separators=(",", ":")))
+        assert (fields["status"], fields["action"], fields["user"], fields["tag"]) == ("failure", "failure", user, ["authentication"])

@@ -8,9 +8,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ko import testing
+from ko import apply_transform, testing
 from ko.testing import events_of
-from ko import apply_transform
 
 
 @pytest.fixture(scope="module")

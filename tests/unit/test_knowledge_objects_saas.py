@@ -9,8 +9,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ko import apply_transform, extract_time, read_lookup
-from ko import testing
+from ko import apply_transform, extract_time, read_lookup, testing
 from ko.testing import events_of
 
 

@@ -36,9 +36,9 @@ def records(name: str):
     return [json.loads(line) for line in raw(name).decode("utf-8").splitlines() if line.strip()]
 
 
-def fdr_message(bucket: str, files: dict, checksums: dict = None) -> str:
-    checksums = checksums or {}
-    listed = [{"path": k, "size": len(b), "checksum": checksums.get(k, hashlib.md5(b).hexdigest())}
+def fdr_message(bucket: str, files: dict, checksums: dict = None, sizes: dict = None) -> str:
+    checksums, sizes = checksums or {}, sizes or {}
+    listed = [{"path": k, "size": sizes.get(k, len(b)), "checksum": checksums.get(k, hashlib.md5(b).hexdigest())}
               for k, b in files.items()]
     return json.dumps({"cid": "ffffffff15754bcfb5f9152ec7ac90ac", "timestamp": 1625677488615,
                        "fileCount": len(listed), "totalSize": sum(len(b) for b in files.values()),
@@ -67,14 +67,17 @@ def test_built_input_reads_an_fdr_queue_once_and_names_missing_and_mismatching_f
     notmanaged = ("fdrv2/notmanaged/2021-07-07/part-00000.gz", gzip.compress(raw("notmanaged.jsonl")))
     missing = "fdrv2/managedassets/2021-07-07/part-00000.gz"
     tampered = (f"{PREFIX}/part-00001.gz", gzip.compress(raw("data_sensor.jsonl")[:300].rsplit(b"\n", 1)[0] + b"\n"))
+    cut = ("fdrv2/appinfo/2021-07-07/part-00000.gz", gzip.compress(raw("userinfo.jsonl")))  # size says more
     for key, (body, _, _) in batch.items():
         vendor.put_object(feed.bucket, key, body)
     vendor.put_object(feed.bucket, *notmanaged)
     vendor.put_object(feed.bucket, *tampered)
+    vendor.put_object(feed.bucket, *cut)
     good = fdr_message(feed.bucket, {k: b for k, (b, _, _) in batch.items()})
     vendor.send(feed.queue_url, good)
     vendor.send(feed.queue_url, fdr_message(feed.bucket, {notmanaged[0]: notmanaged[1], missing: b"x" * 10}))
     vendor.send(feed.queue_url, fdr_message(feed.bucket, {tampered[0]: tampered[1]}, {tampered[0]: "0" * 32}))
+    vendor.send(feed.queue_url, fdr_message(feed.bucket, {cut[0]: cut[1]}, sizes={cut[0]: len(cut[1]) + 1000}))
     expected = sum(len(r) for _, _, r in batch.values()) + len(records("notmanaged.jsonl"))
     log_path = str(tmp_path / f"var/log/splunk/ta_sqs_s3_audit_{name}.log")
 
@@ -87,11 +90,11 @@ def test_built_input_reads_an_fdr_queue_once_and_names_missing_and_mismatching_f
     proc = RunningInput(PYTHONS[python], input_xml(splunkd.base_url, SESSION_KEY, str(tmp_path / "ckpt"), name,
                                                    values), str(tmp_path))
     proc.wait_for(lambda: proc.event_count() >= expected and "fdr_checksum_mismatch" in log()
-                  and f"key={missing}" in log(), 90)
+                  and "fdr_size_mismatch" in log() and f"key={missing}" in log(), 90)
     vendor.send(feed.queue_url, good)  # the first message again: a lost delete
     proc.wait_for(lambda: log().count("action=object_already_done") >= len(batch), 60)
     time.sleep(1)
-    assert vendor.depth(feed.queue_url) == 2  # the missing-file and the checksum messages are left
+    assert vendor.depth(feed.queue_url) == 3  # the missing-file, checksum and size messages are left
     assert proc.terminate(10) < 10 and proc.proc.returncode == 0, proc.stderr
     events = parse_events(proc.stdout)
     assert len(events) == expected
@@ -106,10 +109,11 @@ def test_built_input_reads_an_fdr_queue_once_and_names_missing_and_mismatching_f
     assert [e["time"] for e in sensor][:2] == ["1625677502.5", "1625677504.982"]
     assert {e["sourcetype"] for e in by_source[f"s3://{feed.bucket}/{notmanaged[0]}"]} == {
         "crowdstrike:inventory:notmanaged"}
-    assert f"s3://{feed.bucket}/{tampered[0]}" not in by_source
+    assert f"s3://{feed.bucket}/{tampered[0]}" not in by_source and f"s3://{feed.bucket}/{cut[0]}" not in by_source
     errors = [line for line in log().splitlines() if " ERROR " in line or "level=ERROR" in line]
     assert any("NoSuchKey" in line and f"key={missing}" in line for line in errors), errors
     assert any("fdr_checksum_mismatch" in line and f"key={tampered[0]}" in line for line in errors), errors
+    assert any("fdr_size_mismatch" in line and f"key={cut[0]}" in line for line in errors), errors
 
 
 @pytest.mark.parametrize("python", sorted(PYTHONS)[:1])

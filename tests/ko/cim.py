@@ -1,7 +1,7 @@
 """CIM data model requirements the add-on's events are checked against.
 
 Sources: Splunk Common Information Model Add-on manual, "Web", "Network Traffic",
-"Change", "Authentication" and "Alerts" data model reference tables (tags that
+"Change", "Authentication", "Alerts" and "Intrusion Detection" data model reference tables (tags that
 constrain each dataset, and the prescribed values of its fields). An event belongs to
 a model when it carries all the model's constraint tags; it must then have every
 required field, and each field with prescribed values may hold only those values.
@@ -48,6 +48,12 @@ MODELS = {
         "tags": {"authentication"},
         "required": ("action", "app", "src", "user", "dest"),
         "allowed": {"action": {"success", "failure"}},
+    },
+    "Intrusion_Detection": {
+        "tags": {"ids", "attack"},
+        "required": ("action", "category", "dest", "ids_type", "severity", "signature", "src", "vendor_product"),
+        "allowed": {"action": {"allowed", "blocked"}, "ids_type": {"network", "host", "application", "wireless"},
+                    "severity": SEVERITIES - {"unknown"}},
     },
     "Alerts": {
         "tags": {"alert"},

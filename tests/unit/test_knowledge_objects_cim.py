@@ -44,7 +44,8 @@ CT_SERVICE = "other_projects/aws_cloudtrail_service_events.jsonl"
 
 def test_every_data_model_is_exercised_by_the_samples():
     seen = {m for *_x, f in testing.processed() for m in models_of(f)}
-    assert seen == {"Web", "Network_Traffic", "Change", "Change.Account_Management", "Authentication", "Alerts"}
+    assert seen == {"Web", "Network_Traffic", "Change", "Change.Account_Management", "Authentication", "Alerts",
+                    "Intrusion_Detection"}
 
 
 def test_s3_records_without_a_request_line_extract_their_fields_and_stay_outside_web():

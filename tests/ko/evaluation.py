@@ -60,10 +60,15 @@ def _tokenize_eval(expr):
     return out
 
 
-EVAL_FUNCTIONS = {
-    "case", "if", "coalesce", "match", "like", "lower", "upper", "isnull", "isnotnull",
-    "null", "true", "false", "replace", "split", "mvindex", "len", "tonumber", "tostring", "in",
+#: function -> (fewest, most) arguments the emulation implements (None: no upper bound).
+#: mvindex with an end, tonumber with a base and tostring with a format are not emulated.
+EVAL_ARITY = {
+    "case": (2, None), "if": (3, 3), "coalesce": (1, None), "match": (2, 2), "like": (2, 2),
+    "lower": (1, 1), "upper": (1, 1), "isnull": (1, 1), "isnotnull": (1, 1), "null": (0, 0),
+    "true": (0, 0), "false": (0, 0), "replace": (3, 3), "split": (2, 2), "mvindex": (2, 2),
+    "len": (1, 1), "tonumber": (1, 1), "tostring": (1, 1), "in": (2, None),
 }
+EVAL_FUNCTIONS = set(EVAL_ARITY)
 
 
 class _Parser:
@@ -169,6 +174,9 @@ class _Parser:
                 self.take(")")
                 if val not in EVAL_FUNCTIONS:
                     raise EvalError(f"unsupported eval function {val}()")
+                low, high = EVAL_ARITY[val]
+                if len(args) < low or (high is not None and len(args) > high) or (val == "case" and len(args) % 2):
+                    raise EvalError(f"{val}() with {len(args)} arguments is not emulated")
                 return ("call", val, args)
             return ("field", val)
         raise EvalError(f"unexpected token {val!r}")

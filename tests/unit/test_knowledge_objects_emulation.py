@@ -125,3 +125,18 @@ def test_every_props_stanza_uses_only_settings_the_emulation_implements():
         for key, value in stanza.items():
             if key.startswith("EVAL-"):
                 parse_eval(value)
+
+
+def test_eval_functions_with_arguments_the_emulation_does_not_implement_are_refused():
+    for expr in ('mvindex(x, 0, 2)', 'tonumber(x, 16)', 'if(a, b)', 'case(a)', 'tostring(x, "hex")'):
+        with pytest.raises(Unsupported):
+            parse_eval(expr)
+
+
+def test_an_inline_extract_reads_the_field_named_after_in():
+    ko = _stanza_ko({"KV_MODE": "json", "EXTRACT-a": r"^(?<scheme>\w+)://(?<host>[^/]+) in url"})
+    fields = ko.search_time("t", '{"url":"https://example.com/x"}')
+    # EXTRACT runs before KV_MODE: the JSON field url is not there yet, so nothing is extracted
+    assert "scheme" not in fields
+    ko = _stanza_ko({"KV_MODE": "none", "EXTRACT-a": r"^(?<scheme>\w+)://(?<host>[^/ ]+)"})
+    assert ko.search_time("t", "https://example.com/x")["host"] == "example.com"

@@ -23,7 +23,7 @@ for _path in (os.path.join(os.path.dirname(_BIN), "lib"), _BIN):
         sys.path.insert(0, _path)
 
 from sqs_s3_audit_engine.aws import botocore_config
-from sqs_s3_audit_engine.checks import FAIL, PASS, WARN, CheckResult, run_checks
+from sqs_s3_audit_engine.checks import FAIL, PASS, WARN, CheckResult, check_senders, run_checks
 from sqs_s3_audit_engine.config import parse_input
 from sqs_s3_audit_engine.errors import ConfigError
 from sqs_s3_audit_engine.metrics import one_line
@@ -64,6 +64,7 @@ def diagnose(input_name: str, splunkd_uri: str, session_key: str, redactor: Reda
     uses += f" and IAM role {cfg.iam_role!r}" if cfg.iam_role else ""
     uses += f", queue {cfg.sqs_queue_url} in {cfg.region}"
     uses += f", proxy {settings.proxy.display()}" if settings.proxy.enabled else ""
+    uses += "; " + check_senders(cfg).message  # what it accepts from whoever can send to the queue
     results = [CheckResult(PASS, "configuration", uses)]
     if str(params.get("disabled", "")).strip().lower() in ("1", "true", "yes", "t"):
         results.append(CheckResult(WARN, "input", f"{input_name!r} is disabled: enable it on the Inputs page"))

@@ -96,7 +96,8 @@ def test_scheme_lists_every_contract_parameter(python):
     root = ET.fromstring(out.stdout)
     names = {arg.get("name") for arg in root.iter("arg")}
     assert {"account", "iam_role", "sqs_queue_url", "aws_region", "log_type", "key_include_regex",
-            "key_exclude_regex", "sqs_batch_size", "sqs_endpoint_url", "s3_endpoint_url", "sts_endpoint_url",
+            "key_exclude_regex", "allowed_buckets", "sqs_batch_size", "sqs_endpoint_url", "s3_endpoint_url",
+            "sts_endpoint_url",
             "cloudtrail_digests", "cloudtrail_digest_grace",
             "checkpoint_store", "checkpoint_table", "dynamodb_endpoint_url"} <= names
     assert root.findtext("streaming_mode") == "xml" and root.findtext("use_external_validation") == "true"

@@ -125,6 +125,7 @@ def test_a_healthy_input_passes_every_check_with_a_warning_for_the_missing_dead_
     assert statuses(out) == ["PASS", "PASS", "PASS", "PASS", "WARN", "PASS", "PASS", "PASS"], out
     lines = out.splitlines()
     assert lines[0].startswith("PASS configuration:") and "'acct'" in lines[0] and "'reader'" in lines[0]
+    assert "any bucket a notification names is read (allowed_buckets is empty)" in lines[0]  # issue 19
     assert lines[2].startswith("PASS role:") and "with the external id" in lines[2]
     assert lines[4].startswith("WARN redrive_policy:") and "dead-letter queue" in lines[4]
     assert lines[6].startswith("PASS object:") and "5 records" in lines[6] and "aws:cloudtrail" in lines[6]

@@ -188,3 +188,18 @@ def test_a_plain_http_queue_url_off_loopback_is_refused():
     assert info.value.parameter == "sqs_queue_url"
     assert parse_input("in", params(sqs_queue_url="http://127.0.0.1:5000/123456789012/q",
                                     aws_region="us-east-1")).region == "us-east-1"
+
+
+def test_allowed_buckets_are_parsed_and_the_backfill_bucket_must_be_one_of_them():
+    cfg = parse_input("in", params(allowed_buckets="audit-logs, trail-*"))
+    assert cfg.allowed_buckets == ("audit-logs", "trail-*")
+    assert parse_input("in", params()).allowed_buckets == ()
+    with pytest.raises(ConfigError) as info:
+        parse_input("in", params(allowed_buckets="audit-logs,not a/bucket"))
+    assert info.value.parameter == "allowed_buckets"
+    with pytest.raises(ConfigError) as info:
+        parse_input("in", params(allowed_buckets="audit-logs", backfill_bucket="elsewhere",
+                                 backfill_start_date="2025-03-01"))
+    assert info.value.parameter == "backfill_bucket" and "allowed_buckets" in str(info.value)
+    assert parse_input("in", params(allowed_buckets="trail-*", backfill_bucket="trail-eu",
+                                    backfill_start_date="2025-03-01")).backfill_bucket == "trail-eu"

@@ -141,3 +141,61 @@ def test_sns_validator_is_consulted_and_can_reject():
 
     with pytest.raises(NotificationError, match="signature"):
         parse_notification(sns_envelope(s3_event("k")), sns_validator=reject)
+
+
+# -- issue 19: keys S3 cannot hold and buckets the input must not read -------------------------------
+def _s3(bucket: str, key: str, event: str = "ObjectCreated:Put") -> str:
+    return json.dumps({"Records": [{"eventName": event, "s3": {"bucket": {"name": bucket},
+                                                                "object": {"key": key}}}]})
+
+
+def test_a_key_longer_than_1024_utf8_bytes_is_refused_with_a_shortened_key():
+    from sqs_s3_audit_engine.notifications import parse_notification as parse
+
+    assert parse(_s3("bkt", "k" * 1024)).objects[0].key == "k" * 1024
+    assert parse(_s3("bkt", "\u00e9" * 512)).objects  # 1,024 bytes exactly
+    for key in ("k" * 1025, "\u00e9" * 513, "AWSLogs/" + "a/" * 8668 + "x.json.gz"):
+        with pytest.raises(NotificationError) as info:
+            parse(_s3("bkt", key))
+        assert "1024-byte limit" in str(info.value) and len(str(info.value)) < 400
+    with pytest.raises(NotificationError):  # an ignored record's key too
+        parse(_s3("bkt", "k" * 2000, "ObjectRemoved:Delete"))
+    with pytest.raises(NotificationError):  # CloudTrail's SNS shape
+        parse(json.dumps({"s3Bucket": "bkt", "s3ObjectKey": ["ok", "k" * 1025]}))
+
+
+def test_allowed_buckets_refuse_a_notification_naming_another_bucket():
+    from sqs_s3_audit_engine.notifications import parse_notification as parse
+
+    allowed = ("audit-logs", "trail-*")
+    assert parse(_s3("audit-logs", "k"), allowed_buckets=allowed).objects
+    assert parse(_s3("trail-eu-west-1", "k"), allowed_buckets=allowed).objects
+    shapes = [_s3("other", "k"), _s3("other", "k", "ObjectRemoved:Delete"),
+              json.dumps({"s3Bucket": "other", "s3ObjectKey": ["k"]}),
+              json.dumps({"source": "aws.s3", "detail-type": "Object Created",
+                          "detail": {"bucket": {"name": "other"}, "object": {"key": "k"}}}),
+              json.dumps({"messageType": "ConfigurationHistoryDeliveryCompleted", "s3Bucket": "other",
+                          "s3ObjectKey": "AWSLogs/x.json.gz"})]
+    for body in shapes:
+        with pytest.raises(NotificationError) as info:
+            parse(body, allowed_buckets=allowed)
+        assert "allowed_buckets" in str(info.value)
+        assert parse(body).kind  # without the list, the same body is read
+
+
+def test_bucket_patterns_match_whole_names_in_linear_time():
+    import time
+
+    from sqs_s3_audit_engine.buckets import bucket_allowed, parse_allowed_buckets
+
+    assert parse_allowed_buckets(" a-logs , trail-* ,") == ("a-logs", "trail-*")
+    assert bucket_allowed((), "anything")
+    assert not bucket_allowed(("trail-*",), "xtrail-1") and bucket_allowed(("*-trail",), "eu-trail")
+    assert bucket_allowed(("a*b*c",), "a-x-b-y-c") and not bucket_allowed(("a*b*c",), "a-x-b-y-cd")
+    started = time.process_time()
+    assert not bucket_allowed(("*a" * 30 + "*b",), "a" * 255)
+    assert time.process_time() - started < 1.0
+    for bad in ("bad/name", "a b", "*..*"):
+        with pytest.raises(Exception) as info:
+            parse_allowed_buckets(bad)
+        assert "allowed_buckets" in str(info.value)

@@ -368,3 +368,28 @@ def test_the_check_runs_on_the_shipped_pure_python_lib_alone(python):
                              BUILT_LIB], input=json.dumps(case), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"compiled": [], "from_lib": ["pyasn1", "pyasn1_modules", "rsa"]}
+
+
+# -- issue 19, finding 2: with validation on, only signed envelopes ------------------------------
+S3_EVENT = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                         "s3": {"bucket": {"name": "bkt"}, "object": {"key": "AWSLogs/x.json.gz"}}}]}
+EVENTBRIDGE = {"version": "0", "detail-type": "Object Created", "source": "aws.s3",
+               "detail": {"bucket": {"name": "bkt"}, "object": {"key": "AWSLogs/x.json.gz"}}}
+CONFIG_CHANGE = {"messageType": "ConfigurationItemChangeNotification", "configurationItem": {"resourceType": "x"}}
+
+
+@pytest.mark.parametrize("body", [
+    S3_EVENT, EVENTBRIDGE, {"s3Bucket": "bkt", "s3ObjectKey": ["AWSLogs/x.json.gz"]}, CONFIG_CHANGE,
+    {"Type": "Notification", "Message": json.dumps(S3_EVENT)},  # an envelope without TopicArn
+    {k: v for k, v in envelope().items() if k != "TopicArn"},  # signed, then TopicArn removed
+    {"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Message": json.dumps(S3_EVENT)},
+], ids=["s3", "eventbridge", "cloudtrail-sns", "config-raw", "no-topic", "signed-no-topic", "unsigned"])
+def test_with_validation_on_every_body_but_a_signed_envelope_is_refused(body):
+    fetched = []
+    with pytest.raises(NotificationError):
+        parse_notification(json.dumps(body), sns_validator=validator(fetched=fetched))
+    parse_notification(json.dumps(envelope()), sns_validator=validator())  # the genuine one passes
+
+
+def test_with_validation_off_bare_bodies_are_still_read():
+    assert parse_notification(json.dumps(S3_EVENT)).objects[0].bucket == "bkt"

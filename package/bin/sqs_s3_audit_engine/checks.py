@@ -34,7 +34,8 @@ from .notifications import TEST_EVENT, parse_notification
 
 __all__ = [
     "CheckResult", "PASS", "WARN", "FAIL", "MIN_VISIBILITY",
-    "check_credentials", "check_role", "check_queue", "check_object", "check_public_keys", "run_checks", "queue_arn",
+    "check_credentials", "check_role", "check_queue", "check_object", "check_public_keys", "check_senders",
+    "run_checks", "queue_arn",
     "max_receive_count",
 ]
 
@@ -248,7 +249,7 @@ def check_object(cfg: InputConfig, queue: Queue, store: ObjectStore, receives: O
 
 def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResult:
     try:
-        note = parse_notification(message.get("Body", ""))
+        note = parse_notification(message.get("Body", ""), allowed_buckets=cfg.allowed_buckets)
     except NotificationError as exc:
         return CheckResult(FAIL, "object", f"the waiting message is no notification the add-on understands: {exc}; "
                                            "send S3 event notifications (direct, through SNS or EventBridge) to "
@@ -324,6 +325,18 @@ def _unreadable(where: str, bucket: str, exc: AwsCallError) -> CheckResult:
     else:
         fix = exc.hint or "see the AWS error code"
     return CheckResult(FAIL, "object", f"{where} not readable by s3:GetObject ({exc.code}): {fix}", exc.code)
+
+
+def check_senders(cfg: InputConfig) -> CheckResult:
+    """What the input accepts from whoever can send to its queue (``validate_sns_signature``,
+    ``allowed_buckets``): said, not tested, so the admin sees the trust the input places."""
+    signed = ("only SNS notifications whose signature verifies are accepted (every other body is left for the "
+              "dead-letter queue)" if cfg.validate_sns_signature else
+              "any sender that can write to the queue is trusted (validate_sns_signature is off)")
+    buckets = (f"only buckets matching allowed_buckets {','.join(cfg.allowed_buckets)} are read (a notification "
+               "naming another bucket is left for the dead-letter queue)" if cfg.allowed_buckets else
+               "any bucket a notification names is read (allowed_buckets is empty)")
+    return CheckResult(PASS, "senders", f"{signed}; {buckets}")
 
 
 def run_checks(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig],

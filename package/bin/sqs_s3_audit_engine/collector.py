@@ -232,7 +232,7 @@ class Collector:
         message_id = message.get("MessageId", "")
         receive_count = message.get("Attributes", {}).get("ApproximateReceiveCount")
         try:
-            note = parse_notification(message.get("Body", ""), self.sns_validator)
+            note = parse_notification(message.get("Body", ""), self.sns_validator, self.cfg.allowed_buckets)
         except NotificationError as exc:
             self.metrics.error("unusable_notification")
             self.log.error(kv(action="unusable_notification", message_id=message_id,

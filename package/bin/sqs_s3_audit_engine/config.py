@@ -6,13 +6,15 @@ Splunk Web, so ``--validate-arguments`` and the run itself report the same messa
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Dict, Mapping, Optional, Tuple
 from urllib.parse import urlparse
 
 from . import logtypes
+from .buckets import bucket_allowed, parse_allowed_buckets
+from .endpoints import refuse_plain_http
+from .key_filter import KeyFilter, compile_key_filter
 from .errors import ConfigError
 from .key_rules import Rule, parse_rules, route
 
@@ -124,8 +126,9 @@ class InputConfig:
     log_type_rules: Tuple[Rule, ...] = ()  # (regex, log type): the first match decides
     csv_time_field: str = ""
     bucket_iam_role: str = ""  # a second role for S3 and KMS; iam_role (or the account) reads the queue
-    key_include_regex: Optional["re.Pattern[str]"] = None
-    key_exclude_regex: Optional["re.Pattern[str]"] = None
+    key_include_regex: Optional[KeyFilter] = None  # matched in time linear in the key (key_filter)
+    key_exclude_regex: Optional[KeyFilter] = None
+    allowed_buckets: Tuple[str, ...] = ()  # bucket name patterns; empty: any bucket
     sqs_batch_size: int = 10
     sqs_endpoint_url: str = ""
     s3_endpoint_url: str = ""
@@ -184,7 +187,7 @@ def parse_queue_url(url: str) -> tuple[str, str, str]:
             "sqs_queue_url",
             f"{url!r} is not a queue URL: expected https://sqs.<region>.amazonaws.com/<account id>/<queue name>",
         )
-    _refuse_plain_http("sqs_queue_url", url)
+    refuse_plain_http("sqs_queue_url", url)
     parts = [p for p in parsed.path.split("/") if p]
     if len(parts) != 2 or not _ACCOUNT_ID.match(parts[0]) or not _QUEUE_NAME.match(parts[1]):
         raise ConfigError(
@@ -221,14 +224,8 @@ def _int_param(params: Mapping[str, str], name: str, default: int, low: int, hig
     return value
 
 
-def _regex_param(params: Mapping[str, str], name: str) -> "Optional[re.Pattern[str]]":
-    raw = (params.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return re.compile(raw)
-    except re.error as exc:
-        raise ConfigError(name, f"{raw!r} is not a valid regular expression: {exc}") from None
+def _regex_param(params: Mapping[str, str], name: str) -> Optional[KeyFilter]:
+    return compile_key_filter(params.get(name) or "", name)
 
 
 def _url_param(params: Mapping[str, str], name: str) -> str:
@@ -238,28 +235,8 @@ def _url_param(params: Mapping[str, str], name: str) -> str:
     parsed = urlparse(raw)
     if parsed.scheme not in ("https", "http") or not parsed.netloc:
         raise ConfigError(name, f"{raw!r} is not an endpoint URL (expected https://host[:port])")
-    _refuse_plain_http(name, raw)
+    refuse_plain_http(name, raw)
     return raw
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost``, ``127.0.0.0/8`` or ``::1``: traffic that never leaves the machine."""
-    host = (host or "").strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _refuse_plain_http(name: str, url: str) -> None:
-    """Credentials (assumed-role sessions are signed with them) and object data must not
-    travel unencrypted: ``http://`` is allowed only to a loopback host (a local emulator)."""
-    parsed = urlparse(url)
-    if parsed.scheme.lower() == "http" and not is_loopback(parsed.hostname or ""):
-        raise ConfigError(name, f"{url!r} is a plain http:// endpoint: use https:// (http:// is allowed only to "
-                                "a loopback host: localhost, 127.0.0.0/8 or ::1)")
 
 
 def _bool(raw: object) -> bool:
@@ -301,6 +278,7 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
         raise ConfigError("csv_time_field", "is longer than 256 characters: name one column of the CSV header")
     include = _regex_param(params, "key_include_regex")
     exclude = _regex_param(params, "key_exclude_regex")
+    allowed = parse_allowed_buckets(params.get("allowed_buckets") or "")
     digests = (params.get("cloudtrail_digests") or "validate").strip().lower() or "validate"
     if digests not in DIGEST_MODES:
         raise ConfigError("cloudtrail_digests", f"{digests!r} is not one of {', '.join(DIGEST_MODES)}")
@@ -316,6 +294,7 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
         csv_time_field=csv_time_field,
         key_include_regex=include,
         key_exclude_regex=exclude,
+        allowed_buckets=allowed,
         sqs_batch_size=_int_param(params, "sqs_batch_size", 10, 1, 10),
         sqs_endpoint_url=_url_param(params, "sqs_endpoint_url"),
         s3_endpoint_url=_url_param(params, "s3_endpoint_url"),
@@ -327,7 +306,7 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
         validate_sns_signature=_bool(params.get("validate_sns_signature")),
         cloudtrail_digests=digests,
         cloudtrail_digest_grace=_int_param(params, "cloudtrail_digest_grace", 900, 0, 86400),
-        **_backfill_params(params),
+        **_backfill_params(params, allowed),
         **_checkpoint_params(params),
     )
 
@@ -351,7 +330,7 @@ def _checkpoint_params(params: Mapping[str, str]) -> dict:
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
-def _backfill_params(params: Mapping[str, str]) -> dict:
+def _backfill_params(params: Mapping[str, str], allowed: Tuple[str, ...] = ()) -> dict:
     """``backfill_bucket`` + ``backfill_start_date`` turn a backfill on; both or neither."""
     from .timestamps import iso8601_to_epoch
 
@@ -363,6 +342,9 @@ def _backfill_params(params: Mapping[str, str]) -> dict:
         raise ConfigError("backfill_bucket", "is required when backfill_start_date is set")
     if not _BUCKET.match(bucket):
         raise ConfigError("backfill_bucket", f"{bucket!r} is not an S3 bucket name")
+    if not bucket_allowed(allowed, bucket):
+        raise ConfigError("backfill_bucket", f"{bucket!r} is not in allowed_buckets ({','.join(allowed)}): add it "
+                                             "there, or backfill a bucket the input reads")
     if not start:
         raise ConfigError("backfill_start_date", "is required when backfill_bucket is set (e.g. 2025-03-01)")
     epoch = iso8601_to_epoch(start if "T" in start or " " in start else start + "T00:00:00Z")

@@ -21,15 +21,23 @@ Forms understood (see ``FORMATS.md``):
   which topic and subject sent it) rather than an error.
 
 Anything else raises :class:`NotificationError`, whose message carries a short excerpt.
+
+Whoever can send to the queue writes the message, so every parsed notification goes through
+one check (:func:`_vet`) whatever its shape: a key longer than S3's 1,024 UTF-8 bytes, a
+bucket name longer than S3 allows, or a bucket outside ``allowed_buckets`` refuses the whole
+message. With an SNS validator (``validate_sns_signature``), only SNS envelopes whose
+signature verifies are accepted: a bare S3, EventBridge, CloudTrail or AWS Config body, and
+an envelope without its ``TopicArn``, are refused.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence
 from urllib.parse import unquote_plus
 
+from .buckets import bucket_allowed, describe
 from .errors import NotificationError
 from .logtypes.config_notification import MESSAGE_TYPES
 from .crowdstrike_fdr import for_path as fdr_log_type
@@ -47,6 +55,11 @@ CONFIG = "config"
 SNS_CONFIG = "sns+config"
 SNS_UNRELATED = "sns+unrelated"
 CROWDSTRIKE_FDR = "crowdstrike_fdr"
+
+#: S3's limit on an object key, in UTF-8 bytes
+MAX_KEY_BYTES = 1024
+#: S3's limit on a bucket name (legacy us-east-1 names; 63 today)
+MAX_BUCKET_CHARS = 255
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,16 @@ class Notification:
     ignored: List[str] = field(default_factory=list)  # e.g. "ObjectRemoved:Delete s3://b/k"
     records: List[InlineRecord] = field(default_factory=list)
     unrelated: str = ""
+    #: (bucket, key) of the records it ignored: vetted like the objects
+    ignored_refs: List[tuple] = field(default_factory=list)
+
+    def ignore(self, event: str, bucket: str, key: str) -> None:
+        self.ignored.append(f"{event} s3://{bucket}/{key}")
+        self.ignored_refs.append((bucket, key))
+
+    def named(self) -> List[tuple]:
+        """Every (bucket, key) the notification names, read or ignored."""
+        return [(ref.bucket, ref.key) for ref in self.objects] + list(self.ignored_refs)
 
 
 def excerpt(body: str, limit: int = 200) -> str:
@@ -104,19 +127,51 @@ def excerpt(body: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def short(text: str, limit: int = 120) -> str:
+    """A name from a message cut for a log line: its start, its length, its end."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit // 2]}...({len(text)} characters)...{text[-limit // 4:]}"
+
+
 def parse_notification(
-    body: str, sns_validator: Optional[Callable[[dict], None]] = None
+    body: str, sns_validator: Optional[Callable[[dict], None]] = None, allowed_buckets: Sequence[str] = ()
 ) -> Notification:
     """Parse an SQS message body.
 
     Args:
         body: the message body.
-        sns_validator: when set, called with every SNS envelope before it is trusted;
-            it raises :class:`NotificationError` when the signature does not verify.
+        sns_validator: when set, only SNS envelopes are accepted, each called with it before
+            it is trusted; it raises :class:`NotificationError` when the signature does not
+            verify. Every other body is refused.
+        allowed_buckets: bucket name patterns (see :mod:`.buckets`); empty: any bucket.
 
     Raises:
-        NotificationError: the body is no notification this add-on understands.
+        NotificationError: the body is no notification this add-on understands, or one
+            it must not act on (unsigned, a key too long, a bucket not allowed).
     """
+    note = _parse(body, sns_validator)
+    _vet(note, allowed_buckets)
+    return note
+
+
+def _vet(note: Notification, allowed_buckets: Sequence[str]) -> None:
+    """The checks every notification shape goes through, on every bucket and key it names."""
+    for bucket, key in note.named():
+        if len(bucket) > MAX_BUCKET_CHARS:
+            raise NotificationError(f"bucket name of {len(bucket)} characters is longer than S3 allows: "
+                                    f"{short(bucket)!r}")
+        size = len(key.encode("utf-8", "surrogatepass"))
+        if size > MAX_KEY_BYTES:
+            raise NotificationError(f"object key of {size} bytes is longer than S3's {MAX_KEY_BYTES}-byte limit "
+                                    f"(s3://{short(bucket, 80)}/{short(key)})")
+        if not bucket_allowed(allowed_buckets, bucket):
+            raise NotificationError(f"bucket {short(bucket, 80)!r} is not in allowed_buckets "
+                                    f"({short(describe(allowed_buckets), 200)}): nothing was read")
+
+
+def _parse(body: str, sns_validator: Optional[Callable[[dict], None]]) -> Notification:
     try:
         doc = json.loads(body)
     except (TypeError, ValueError):
@@ -124,25 +179,29 @@ def parse_notification(
     if not isinstance(doc, dict):
         raise NotificationError(f"message body is not a JSON object: {excerpt(body)!r}")
 
-    if doc.get("Type") == "Notification" and "Message" in doc and "TopicArn" in doc:
-        if sns_validator is not None:
-            sns_validator(doc)
-        message = doc.get("Message")
-        try:
-            inner = json.loads(message) if isinstance(message, str) else message
-        except ValueError:
-            inner = None
-        if not isinstance(inner, dict) or not _is_known_document(inner):
-            return Notification(kind=SNS_UNRELATED, unrelated=_describe_sns(doc, inner))
-        note = _parse_document(inner, body, envelope=doc)
-        note.kind = "sns+" + note.kind
-        return note
     if doc.get("Type") == "SubscriptionConfirmation":
         raise NotificationError(
-            f"SNS subscription confirmation for {doc.get('TopicArn')}: confirm the "
+            f"SNS subscription confirmation for {excerpt(str(doc.get('TopicArn')), 200)}: confirm the "
             "subscription of this queue to the topic in the SNS console"
         )
-    return _parse_document(doc, body)
+    envelope = doc.get("Type") == "Notification" and "Message" in doc
+    if sns_validator is not None:
+        if not envelope:
+            raise NotificationError(f"not a signed SNS notification, and validate_sns_signature is on (only SNS "
+                                    f"envelopes whose signature verifies are accepted): {excerpt(body)!r}")
+        sns_validator(doc)  # an envelope without TopicArn cannot verify: refused here
+    elif not (envelope and "TopicArn" in doc):
+        return _parse_document(doc, body)
+    message = doc.get("Message")
+    try:
+        inner = json.loads(message) if isinstance(message, str) else message
+    except ValueError:
+        inner = None
+    if not isinstance(inner, dict) or not _is_known_document(inner):
+        return Notification(kind=SNS_UNRELATED, unrelated=_describe_sns(doc, inner))
+    note = _parse_document(inner, body, envelope=doc)
+    note.kind = "sns+" + note.kind
+    return note
 
 
 def _is_known_document(doc: dict) -> bool:
@@ -201,7 +260,7 @@ def _parse_s3_records(records: list, body: str) -> Notification:
         key = unquote_plus(raw_key)
         event_name = str(record.get("eventName") or "")
         if not event_name.startswith("ObjectCreated:"):
-            note.ignored.append(f"{event_name or 'unnamed event'} s3://{bucket}/{key}")
+            note.ignore(event_name or "unnamed event", bucket, key)
             continue
         note.objects.append(
             ObjectRef(
@@ -225,7 +284,7 @@ def _parse_eventbridge(doc: dict, body: str) -> Notification:
     if not bucket or key is None:
         raise NotificationError(f"EventBridge S3 event without bucket name or object key: {excerpt(body)!r}")
     if doc.get("detail-type") != "Object Created":
-        note.ignored.append(f"{doc.get('detail-type')} s3://{bucket}/{key}")
+        note.ignore(str(doc.get("detail-type")), str(bucket), str(key))
         return note
     note.objects.append(
         ObjectRef(

@@ -199,3 +199,19 @@ def test_bucket_patterns_match_whole_names_in_linear_time():
         with pytest.raises(Exception) as info:
             parse_allowed_buckets(bad)
         assert "allowed_buckets" in str(info.value)
+
+
+def test_allowed_buckets_and_the_key_limit_apply_to_crowdstrike_fdr_messages_too():
+    # The FDR shape (issue 22a) names its bucket in a field of its own; the one check covers it.
+    def fdr(bucket: str, path: str) -> str:
+        return json.dumps({"cid": "ffffffff15754bcfb5f9152ec7ac90ac", "timestamp": 1625677488615, "fileCount": 1,
+                           "totalSize": 489, "bucket": bucket, "pathPrefix": "fdrv2/userinfo",
+                           "files": [{"path": path, "size": 489, "checksum": "349c96ed5531edce2233ad417123736d"}]})
+
+    ok = "fdrv2/userinfo/2021-07-07/part-00000.gz"
+    assert parse_notification(fdr("cs-prod-cannon-0123", ok), allowed_buckets=("cs-prod-*",)).objects
+    with pytest.raises(NotificationError) as info:
+        parse_notification(fdr("attacker-bucket", ok), allowed_buckets=("cs-prod-*",))
+    assert "allowed_buckets" in str(info.value)
+    with pytest.raises(NotificationError):
+        parse_notification(fdr("cs-prod-cannon-0123", "fdrv2/" + "x" * 1100))

@@ -28,14 +28,9 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional, Sequence, Tuple
 
-try:  # Python 3.11+ moved the parser; 3.9 has it at the top level
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-    from re import _constants as _sre_constants  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_constants as _sre_constants  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
-
 from .errors import ConfigError
+from .key_filter import _c as _sre_constants  # re's parser, imported per Python version there
+from .key_filter import _sre_parse
 
 __all__ = ["MAX_DEGREE", "Rule", "check_bounded", "parse_rules", "route"]
 

@@ -40,16 +40,7 @@ def render_samples():
                 rec = json.loads(line)
                 events.append(("iru_activity.jsonl", "iru:endpoint:activity", _compact(rec),
                                _iso_epoch(rec["occurred_at"])))
-    with open(path("thrive_otlp_logs.json"), encoding="utf-8") as f:
-        doc = json.load(f)
-    for rl in doc["resourceLogs"]:
-        for sl in rl["scopeLogs"]:
-            for lr in sl["logRecords"]:
-                rec = dict(lr)
-                rec["resource"] = rl.get("resource", {})
-                rec["scope"] = sl.get("scope", {})
-                events.append(("thrive_otlp_logs.json", "thrive:audit", _compact(rec),
-                               int(lr["timeUnixNano"]) / 1e9))
+    events.extend(render_otlp("thrive_otlp_logs.json"))
     with open(path("thrive_otel_flat.jsonl"), encoding="utf-8") as f:
         for line in f:
             if line.strip():
@@ -159,6 +150,21 @@ def render_crowdstrike_samples():
     return events
 
 
+def render_otlp(name):
+    """OTLP/JSON log records with their resource and scope, as the input writes them."""
+    with open(os.path.join(SAMPLES_DIR, name), encoding="utf-8") as f:
+        doc = json.load(f)
+    events = []
+    for rl in doc["resourceLogs"]:
+        for sl in rl["scopeLogs"]:
+            for lr in sl["logRecords"]:
+                rec = dict(lr)
+                rec["resource"] = rl.get("resource", {})
+                rec["scope"] = sl.get("scope", {})
+                events.append((name, "thrive:audit", _compact(rec), int(lr["timeUnixNano"]) / 1e9))
+    return events
+
+
 # Lines published by AWS elsewhere and by other projects' test fixtures:
 # tests/fixtures/samples/other_projects/ (sources in README-aws-logs.md).
 OTHER_PROJECT_FILES = (
@@ -199,4 +205,6 @@ def render_other_project_samples():
                     continue
                 raw = _compact(json.loads(line)) if name.endswith(".jsonl") else line
                 events.append((f"other_projects/{name}", sourcetype, raw, _line_time(sourcetype, line)))
+    # OpenTelemetry's own OTLP/JSON example (the format Thrive says it writes)
+    events.extend(render_otlp(os.path.join("other_projects", "otel_proto_logs.json")))
     return events

@@ -1,7 +1,7 @@
 """The built input, run as splunkd runs it under Python 3.9 and 3.13, on a CrowdStrike Falcon
 Data Replicator queue: messages listing several gzipped files (Elastic's published FDR test
 data, tests/fixtures/samples/README-crowdstrike-fdr.md), a redelivered message, a listed file
-that is missing and one whose checksum differs. Every record once, with the sourcetype of the
+that is missing, one whose checksum and one whose size differs. Every record once, with the sourcetype of the
 Splunk Add-on for CrowdStrike FDR; the bad messages named at ERROR and left on the queue."""
 
 from __future__ import annotations

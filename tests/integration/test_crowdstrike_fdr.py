@@ -138,3 +138,15 @@ def test_a_size_or_checksum_that_differs_is_an_error_naming_the_file_nothing_of_
     assert any("fdr_size_mismatch" in line and f"key={aid}" in line for line in lines), lines
     assert {s for s, _, _, _ in sink.events} == {f"s3://{feed.bucket}/fdrv2/userinfo/2021-07-07/part-00000.gz"}
     assert vendor.depth(feed.queue_url) == 1
+
+
+def test_a_message_giving_the_uncompressed_size_and_md5_is_read_too(vendor, moto_server, tmp_path):
+    feed, bodies = feed_with_files(vendor)
+    content = {key: gzip.decompress(body) for key, body in bodies.items()}
+    vendor.send(feed.queue_url, message(feed.bucket, bodies, **{
+        key: {"size": len(c), "checksum": hashlib.md5(c).hexdigest()} for key, c in content.items()}))
+    sink = CollectingSink()
+    collector = make_collector(moto_server.endpoint, feed.queue_url, str(tmp_path), sink=sink)
+    run_until(collector, drained(vendor, feed.queue_url))
+    assert not errors(collector)
+    assert len(sink.events) == sum(len(records(fixture)) for fixture, _ in FILES.values())

@@ -178,23 +178,62 @@ def ref(size=None, checksum=""):
                      log_type="crowdstrike_userinfo")
 
 
-def test_precheck_refuses_a_file_whose_length_or_md5_etag_differs_naming_it():
-    good = {"ContentLength": 489, "ETag": '"349c96ed5531edce2233ad417123736d"'}
-    precheck(ref(489, "349c96ed5531edce2233ad417123736d"), good)
-    with pytest.raises(ObjectError) as err:
-        precheck(ref(490, "349c96ed5531edce2233ad417123736d"), good)
-    assert err.value.reason == "fdr_size_mismatch" and "fdrv2/userinfo/x.gz" in str(err.value)
-    assert not err.value.retryable
-    with pytest.raises(ObjectError) as err:
-        precheck(ref(489, "00000000000000000000000000000000"), good)
-    assert err.value.reason == "fdr_checksum_mismatch" and "349c96ed5531edce2233ad417123736d" in str(err.value)
+def response_for(body: bytes, etag: str = None, **extra) -> dict:
+    etag = hashlib.md5(body).hexdigest() if etag is None else etag
+    return dict({"ContentLength": len(body), "ETag": f'"{etag}"', "Body": io.BytesIO(body)}, **extra)
 
 
-def test_precheck_does_not_read_an_etag_that_is_no_md5():
-    for response in ({"ContentLength": 489, "ETag": '"349c96ed5531edce2233ad417123736d-2"'},
-                     {"ContentLength": 489, "ETag": '"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"', "ServerSideEncryption": "aws:kms"},
-                     {"ContentLength": 489, "ETag": '"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"', "SSECustomerAlgorithm": "AES256"}):
-        precheck(ref(489, "349c96ed5531edce2233ad417123736d"), response)
+def test_precheck_lets_a_file_whose_length_and_md5_etag_agree_stream_unread():
+    raw = sample("userinfo.jsonl")
+    response = response_for(raw)
+    body = response["Body"]
+    precheck(ref(489, "349c96ed5531edce2233ad417123736d"), response)
+    assert response["Body"] is body and body.tell() == 0
+
+
+@pytest.mark.parametrize("size,checksum,reason", [
+    (490, "349c96ed5531edce2233ad417123736d", "fdr_size_mismatch"),
+    (489, "00000000000000000000000000000000", "fdr_checksum_mismatch"),
+])
+def test_precheck_refuses_a_file_whose_length_or_md5_differs_naming_it_and_both_readings(size, checksum, reason):
+    raw = gzip.compress(sample("userinfo.jsonl"), mtime=0)
+    r = ObjectRef(bucket="b", key="fdrv2/userinfo/x.gz", expected_size=size if size != 489 else len(raw),
+                  checksum=checksum if checksum.startswith("0") else hashlib.md5(raw).hexdigest())
+    with pytest.raises(ObjectError) as err:
+        precheck(r, response_for(raw))
+    assert err.value.reason == reason and "fdrv2/userinfo/x.gz" in str(err.value) and not err.value.retryable
+    assert f"the stored object has {len(raw)} bytes" in str(err.value)
+    assert "uncompressed content 489 bytes, MD5 349c96ed5531edce2233ad417123736d" in str(err.value)
+
+
+def test_a_producer_giving_the_uncompressed_size_and_md5_is_accepted_and_the_file_is_read_from_its_spool():
+    content = sample("userinfo.jsonl")
+    raw = gzip.compress(content, mtime=0)
+    r = ObjectRef(bucket="b", key="fdrv2/userinfo/x.gz", expected_size=len(content),
+                  checksum=hashlib.md5(content).hexdigest(), log_type="crowdstrike_userinfo")
+    response = response_for(raw)
+    precheck(r, response)
+    body, check = checked(r, response["Body"])
+    assert check is None and getattr(body, "fdr_verified", False)
+    events = ObjectEvents(body, bucket="b", key=r.key, log_type=r.log_type)
+    assert [json.loads(d) for _, d in events] == [json.loads(content)]
+
+
+def test_an_etag_that_is_no_md5_defers_the_checksum_to_the_bytes_read_but_a_size_that_differs_is_read_whole():
+    raw = sample("userinfo.jsonl")
+    good = ref(489, "349c96ed5531edce2233ad417123736d")
+    for extra in ({"ETag": '"349c96ed5531edce2233ad417123736d-2"'},
+                  {"ETag": '"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"', "ServerSideEncryption": "aws:kms"},
+                  {"ETag": '"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"', "SSECustomerAlgorithm": "AES256"}):
+        response = response_for(raw, **{k: v for k, v in extra.items() if k != "ETag"},
+                                etag=extra["ETag"].strip('"'))
+        body = response["Body"]
+        precheck(good, response)
+        assert response["Body"] is body and body.tell() == 0  # unread: checked while it streams
+        with pytest.raises(ObjectError) as err:
+            precheck(ref(500, "349c96ed5531edce2233ad417123736d"),
+                     response_for(raw, etag=extra["ETag"].strip('"')))
+        assert err.value.reason == "fdr_size_mismatch"
 
 
 def checked_events(raw: bytes, r: ObjectRef):

@@ -333,7 +333,8 @@ class Collector:
             if keyed is not None and keyed.whole_object:
                 self._whole_object(keyed, ref, response, oid)
                 return
-            self._stream(ref, body, oid, start, response.get("LastModified"))
+            # response["Body"]: an FDR file read whole by precheck is read again from its spool
+            self._stream(ref, response["Body"], oid, start, response.get("LastModified"))
         except OSError as exc:
             # The connection dropped mid-body.
             raise ObjectError(bucket, key, "read_interrupted", f"{type(exc).__name__}: {exc}", retryable=True) from None

@@ -41,7 +41,8 @@ class ListHandler(logging.Handler):
 
 
 def make_collector(endpoint: str, queue_url: str, checkpoint_dir: str, sink=None, name: str = "test",
-                   role: Optional[RoleConfig] = None, **params):
+                   role: Optional[RoleConfig] = None, bucket_role: Optional[RoleConfig] = None,
+                   account: Optional[AccountConfig] = None, **params):
     values = {"account": "acct", "sqs_queue_url": queue_url, "aws_region": REGION,
               "s3_endpoint_url": endpoint, "sts_endpoint_url": endpoint, "max_workers": "2"}
     values.update({k: str(v) for k, v in params.items()})
@@ -51,7 +52,8 @@ def make_collector(endpoint: str, queue_url: str, checkpoint_dir: str, sink=None
     handler = ListHandler()
     log.addHandler(handler)
     log.propagate = False
-    parts = build_input(cfg, Settings(AccountConfig("acct", TEST_KEY_ID, TEST_SECRET), role, ProxyConfig()),
+    account = account or AccountConfig("acct", TEST_KEY_ID, TEST_SECRET)
+    parts = build_input(cfg, Settings(account, role, ProxyConfig(), bucket_role=bucket_role),
                         sink=sink or CollectingSink(), log=log, checkpoint_dir=checkpoint_dir,
                         wait_seconds=1, summary_interval=3600, fsync=False)
     collector = parts.collector

@@ -52,8 +52,7 @@ def diagnose(input_name: str, splunkd_uri: str, session_key: str, redactor: Reda
         params = splunkd.input_stanza(input_name)
         cfg = parse_input(input_name, params)
         settings = load_settings(splunkd, cfg)
-        for secret in (settings.account.secret_access_key, settings.role.external_id if settings.role else "",
-                       settings.proxy.password):
+        for secret in settings.secrets():
             redactor.add(secret)
         botocore_config(settings.proxy)  # refuses proxy types the AWS SDK cannot use
     except SplunkdConfigError as exc:
@@ -62,13 +61,14 @@ def diagnose(input_name: str, splunkd_uri: str, session_key: str, redactor: Reda
         return [CheckResult(FAIL, "configuration", f"{exc} (fix it in the input or on the Configuration page)")]
     uses = f"input {input_name!r} uses account {cfg.account!r}"
     uses += f" and IAM role {cfg.iam_role!r}" if cfg.iam_role else ""
+    uses += f", bucket IAM role {cfg.bucket_iam_role!r} for S3 and KMS" if cfg.bucket_iam_role else ""
     uses += f", queue {cfg.sqs_queue_url} in {cfg.region}"
     uses += f", proxy {settings.proxy.display()}" if settings.proxy.enabled else ""
     uses += "; " + check_senders(cfg).message  # what it accepts from whoever can send to the queue
     results = [CheckResult(PASS, "configuration", uses)]
     if str(params.get("disabled", "")).strip().lower() in ("1", "true", "yes", "t"):
         results.append(CheckResult(WARN, "input", f"{input_name!r} is disabled: enable it on the Inputs page"))
-    return results + run_checks(cfg, settings.account, settings.role, settings.proxy)
+    return results + run_checks(cfg, settings.account, settings.role, settings.proxy, settings.bucket_role)
 
 
 def main(argv=None) -> int:

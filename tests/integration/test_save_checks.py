@@ -77,3 +77,12 @@ def test_an_input_on_a_shared_checkpoint_table_is_refused_while_the_table_is_mis
     ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     assert check_input("in", params, splunkd) is None
+
+
+def test_a_bucket_iam_role_is_checked_on_save_and_a_missing_or_bad_one_is_refused_naming_it(vendor, moto_server,
+                                                                                          splunkd):
+    feed = vendor.create_feed(f"save-{time.time_ns() % 10**8}", f"save-{time.time_ns() % 10**8}", notify=False)
+    # the stand-in's one role, "reader", serves as the bucket role too (assumable, with its external id)
+    assert check_input("in", base(moto_server, feed.queue_url, bucket_iam_role="reader"), splunkd) is None
+    refused = check_input("in", base(moto_server, feed.queue_url, bucket_iam_role="ghost"), splunkd)
+    assert refused.startswith("bucket_iam_role:") and "ghost" in refused

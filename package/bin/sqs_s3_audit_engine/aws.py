@@ -3,6 +3,10 @@
 - :func:`build_session`: the account's keys (or the host's default chain), then the IAM
   role assumed with them (external id, session duration) and refreshed before expiry;
   proxy and private endpoints applied to STS, SQS and S3 alike.
+- :func:`build_clients`: with a ``bucket_iam_role``, a second session assumes that role
+  with the account's credentials (its own external id, session duration and refresh) and
+  the S3 client (GetObject, ListBucket, and so KMS decryption) is built from it, while the
+  queue and the checkpoint table stay with ``iam_role`` (or the account).
 - :class:`Queue`: receive, delete, change visibility, attributes.
 - :class:`ObjectStore`: get an object as a stream.
 
@@ -173,10 +177,14 @@ def build_session(
 
 @dataclass
 class AwsClients:
+    """The input's clients. ``session`` reads the queue (``iam_role`` or the account);
+    ``bucket_session`` made ``s3`` (the ``bucket_iam_role`` session, else ``session``)."""
+
     sqs: Any
     s3: Any
     session: boto3.Session
     dynamodb: Any = None  # only with checkpoint_store = dynamodb
+    bucket_session: Optional[boto3.Session] = None
 
 
 # Checkpoint calls are small and on the write path: fail over to the input's own retries
@@ -201,7 +209,12 @@ def queue_endpoint(cfg: InputConfig) -> Optional[str]:
 
 
 def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig],
-                  proxy: ProxyConfig) -> AwsClients:
+                  proxy: ProxyConfig, bucket_role: Optional[RoleConfig] = None) -> AwsClients:
+    """The queue's, the bucket's and the checkpoint table's clients (see the module docstring).
+
+    Raises:
+        AwsCallError: ``sts:AssumeRole`` of either role failed (the error names the role's ARN).
+    """
     # Connection pools sized to what runs at once: S3, one GetObject per worker (and the
     # doctor's or a digest's read); SQS, the receivers (one per 4 workers), the fates, the
     # visibility keeper and the queue watch. A pool too small makes urllib3 open and drop a
@@ -212,9 +225,13 @@ def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleC
         account, role, cfg.region, config, cfg.sts_endpoint_url, _session_name(cfg.name)
     )
     sqs = session.client("sqs", region_name=cfg.region, endpoint_url=queue_endpoint(cfg), config=sqs_config)
-    s3 = session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
+    bucket_session = session
+    if bucket_role is not None:
+        bucket_session = build_session(account, bucket_role, cfg.region, config, cfg.sts_endpoint_url,
+                                       _session_name(cfg.name + "-bucket"))
+    s3 = bucket_session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
     dynamodb = dynamodb_client(session, cfg, config) if cfg.checkpoint_store == "dynamodb" else None
-    return AwsClients(sqs=sqs, s3=s3, session=session, dynamodb=dynamodb)
+    return AwsClients(sqs=sqs, s3=s3, session=session, dynamodb=dynamodb, bucket_session=bucket_session)
 
 
 @dataclass(frozen=True)

@@ -216,12 +216,15 @@ def _redrive_result(arn: str, redrive_policy: str) -> CheckResult:
     return CheckResult(PASS, "redrive_policy", f"dead-letter queue {target}, maxReceiveCount {receives}")
 
 
-def check_object(cfg: InputConfig, queue: Queue, store: ObjectStore, receives: Optional[int] = None) -> CheckResult:
+def check_object(cfg: InputConfig, queue: Queue, store: ObjectStore, receives: Optional[int] = None,
+                 reader: str = "") -> CheckResult:
     """Read and decode the first wanted object of one waiting message, without consuming the message.
 
     Args:
         receives: the queue's ``maxReceiveCount`` (None without a redrive policy); below
             :data:`MIN_RECEIVES_TO_PEEK` no message is received, as that receive would count.
+        reader: who reads the object when not the queue's role or user (``bucket role <arn>``):
+            a denial names it.
     """
     if receives is not None and receives < MIN_RECEIVES_TO_PEEK:
         return CheckResult(WARN, "object", f"not checked: looking at a message would use one of its {receives} "
@@ -236,7 +239,7 @@ def check_object(cfg: InputConfig, queue: Queue, store: ObjectStore, receives: O
         return CheckResult(PASS, "object", "no message waiting, so no object was read (run the doctor again "
                                            "when data has arrived)")
     message = messages[0]
-    result = _read_one(cfg, message, store)
+    result = _read_one(cfg, message, store, reader)
     try:
         queue.change_visibility(message["ReceiptHandle"], 0)  # looked at, not consumed
     except AwsCallError as exc:
@@ -247,7 +250,7 @@ def check_object(cfg: InputConfig, queue: Queue, store: ObjectStore, receives: O
     return result
 
 
-def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResult:
+def _read_one(cfg: InputConfig, message: dict, store: ObjectStore, reader: str = "") -> CheckResult:
     try:
         note = parse_notification(message.get("Body", ""), allowed_buckets=cfg.allowed_buckets)
     except NotificationError as exc:
@@ -272,7 +275,7 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResul
     try:
         response = store.get(ref.bucket, ref.key, ref.version_id)
     except AwsCallError as exc:
-        return _unreadable(where, ref.bucket, exc)
+        return _unreadable(where, ref.bucket, exc, reader)
     body = response["Body"]
     log_type = cfg.log_type_for(ref.key)
     keyed = by_key(ref.key) if log_type == "auto" else None
@@ -285,13 +288,13 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResul
     try:
         good = len(list(islice(events, BATCH_RECORDS)))
     except AwsCallError as exc:
-        return _unreadable(where, ref.bucket, exc)
+        return _unreadable(where, ref.bucket, exc, reader)
     except ObjectError as exc:
         return CheckResult(FAIL, "object", f"{where} not decodable ({exc.reason}): {exc.detail}; check log_type "
                                            f"(now {log_type} for this key), log_type_rules and "
                                            "key_include_regex/key_exclude_regex", exc.reason)
     except AWS_ERRORS as exc:
-        return _unreadable(where, ref.bucket, wrap_error("s3:GetObject", exc, where))
+        return _unreadable(where, ref.bucket, wrap_error("s3:GetObject", exc, where), reader)
     finally:
         try:
             body.close()
@@ -308,8 +311,15 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore) -> CheckResul
                                        + (f" ({len(bad)} bad)" if bad else "") + f", sourcetype {events.sourcetype}")
 
 
-def _unreadable(where: str, bucket: str, exc: AwsCallError) -> CheckResult:
+def _unreadable(where: str, bucket: str, exc: AwsCallError, reader: str = "") -> CheckResult:
     text = str(exc).lower()
+    if exc.code in DENIED_CODES and reader:
+        action = "kms:Decrypt" if "kms" in text else "s3:GetObject"
+        target = f"the KMS key that encrypts {where}" if action == "kms:Decrypt" else f"bucket {bucket} ({where})"
+        return CheckResult(FAIL, "object", f"{reader} cannot {action} on {target} ({exc.code}): grant {action} on "
+                           + (f"arn:aws:s3:::{bucket}/* in that role's policy and in the bucket policy"
+                              if action == "s3:GetObject" else "that key in that role's policy and the key policy"),
+                           exc.code)
     if exc.code in DENIED_CODES and "kms" in text:
         fix = f"grant kms:Decrypt on the KMS key that encrypts {where} (key policy and the role's or user's policy)"
     elif exc.code in DENIED_CODES:
@@ -340,12 +350,15 @@ def check_senders(cfg: InputConfig) -> CheckResult:
 
 
 def run_checks(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig],
-               proxy: ProxyConfig) -> List[CheckResult]:
+               proxy: ProxyConfig, bucket_role: Optional[RoleConfig] = None) -> List[CheckResult]:
     """All checks in order; the checks that depend on a failed one are not run.
 
     With ``checkpoint_store = dynamodb`` the table's checks (:mod:`.table_checks`) follow
-    the role's, as they need only the credentials.
+    the role's, as they need only the credentials. With a ``bucket_iam_role`` that role
+    is assumed too (:mod:`.bucket_checks`) and reads the object (and lists the backfill
+    bucket), so each denial names the role that lacks the permission.
     """
+    from .bucket_checks import check_bucket_role, check_listing
     from .table_checks import check_checkpoint_table
 
     results = [check_credentials(account, cfg.region, proxy, cfg.sts_endpoint_url)]
@@ -356,13 +369,20 @@ def run_checks(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConf
     if clients is None:
         return results
     results += check_checkpoint_table(cfg, clients)
+    s3, reader = clients.s3, ""
+    if bucket_role is not None:
+        bucket_result, bucket_clients = check_bucket_role(cfg, account, bucket_role, proxy)
+        results.append(bucket_result)
+        s3, reader = (bucket_clients.s3 if bucket_clients else None), f"bucket role {bucket_role.role_arn}"
+    if s3 is not None and cfg.backfill_bucket:
+        results.append(check_listing(cfg, s3, reader))
     queue = Queue(clients.sqs, cfg.sqs_queue_url)
     queue_results, attrs = check_queue(cfg, queue)
     results += queue_results
-    if queue_results[0].status == FAIL:
+    if queue_results[0].status == FAIL or s3 is None:
         return results
     receives = max_receive_count(attrs.get("RedrivePolicy", ""))
-    results.append(check_object(cfg, queue, ObjectStore(clients.s3), receives))
+    results.append(check_object(cfg, queue, ObjectStore(s3), receives, reader))
     if cfg.cloudtrail_digests == "validate":
         results.append(check_public_keys(cfg, clients, proxy))
     return results

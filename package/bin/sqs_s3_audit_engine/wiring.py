@@ -28,11 +28,13 @@ __all__ = ["InputParts", "Settings", "build_input", "open_checkpoint"]
 
 @dataclass(frozen=True)
 class Settings:
-    """What an input needs besides its own stanza: account, role and proxy."""
+    """What an input needs besides its own stanza: account, role, proxy, and the bucket's
+    role (``bucket_iam_role``: S3 and KMS) when it differs from the queue's."""
 
     account: AccountConfig
     role: Optional[RoleConfig] = None
     proxy: ProxyConfig = field(default_factory=ProxyConfig)
+    bucket_role: Optional[RoleConfig] = None
 
 
 @dataclass
@@ -88,7 +90,7 @@ def build_input(
         AwsCallError: the role could not be assumed (``sts:AssumeRole``).
         ConfigError: the proxy or a parameter cannot be used.
     """
-    clients = clients or build_clients(cfg, settings.account, settings.role, settings.proxy)
+    clients = clients or build_clients(cfg, settings.account, settings.role, settings.proxy, settings.bucket_role)
     queue = Queue(clients.sqs, cfg.sqs_queue_url)
     store = ObjectStore(clients.s3)
     if checkpoint is None:  # not ``or``: an empty journal has len() 0

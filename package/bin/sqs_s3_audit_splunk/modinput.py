@@ -44,8 +44,29 @@ __all__ = ["main", "entry", "load_settings", "validate"]
 class _Settings:
     """Everything the input reads from splunkd, already validated."""
 
-    def __init__(self, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig, level: str):
+    def __init__(self, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig, level: str,
+                 bucket_role: Optional[RoleConfig] = None):
         self.account, self.role, self.proxy, self.level = account, role, proxy, level
+        self.bucket_role = bucket_role
+
+    def engine(self) -> Settings:
+        """The engine's :class:`Settings` (what ``build_input`` takes)."""
+        return Settings(self.account, self.role, self.proxy, bucket_role=self.bucket_role)
+
+    def secrets(self) -> tuple:
+        """The values no log line, stderr line or event may show."""
+        return (self.account.secret_access_key, self.role.external_id if self.role else "",
+                self.bucket_role.external_id if self.bucket_role else "", self.proxy.password)
+
+
+def _role(splunkd: SplunkdConfig, name: str, parameter: str) -> Optional[RoleConfig]:
+    if not name:
+        return None
+    try:
+        fields = splunkd.iam_role(name)
+    except SplunkdConfigError as exc:
+        raise ConfigError(parameter, str(exc)) from None
+    return parse_role(name, fields)
 
 
 def load_settings(splunkd: SplunkdConfig, cfg: InputConfig) -> _Settings:
@@ -61,19 +82,14 @@ def load_settings(splunkd: SplunkdConfig, cfg: InputConfig) -> _Settings:
     )
     if bool(account.access_key_id) != bool(account.secret_access_key):
         raise ConfigError("account", f"account {cfg.account!r} has only one of access key id and secret access key")
-    role = None
-    if cfg.iam_role:
-        try:
-            role_fields = splunkd.iam_role(cfg.iam_role)
-        except SplunkdConfigError as exc:
-            raise ConfigError("iam_role", str(exc)) from None
-        role = parse_role(cfg.iam_role, role_fields)
+    role = _role(splunkd, cfg.iam_role, "iam_role")
+    bucket_role = _role(splunkd, cfg.bucket_iam_role, "bucket_iam_role")
     try:
         proxy = parse_proxy(splunkd.proxy() or {})
         level = splunkd.log_level() or "INFO"
     except SplunkdConfigError as exc:
         raise ConfigError("proxy", str(exc)) from None
-    return _Settings(account, role, proxy, level)
+    return _Settings(account, role, proxy, level, bucket_role)
 
 
 def validate(text: str, out: IO[str]) -> int:
@@ -120,12 +136,13 @@ def run(text: str, out_binary, err: IO[str]) -> int:
         log.error(kv(action="config_error", input=cfg.name, detail=str(exc)))
         err.write(f"ERROR sqs_s3_audit://{one_line(cfg.name)}: {one_line(redactor.redact(str(exc)))}\n")
         return 1
-    for secret in (settings.account.secret_access_key, settings.role.external_id if settings.role else "",
-                   settings.proxy.password):
+    for secret in settings.secrets():
         redactor.add(secret)
     log = setup_logger(cfg.name, settings.level, redactor)
     log.info(kv(action="configured", version=__version__, input=cfg.name, account=cfg.account,
                 iam_role=cfg.iam_role or None, role_arn=settings.role.role_arn if settings.role else None,
+                bucket_iam_role=cfg.bucket_iam_role or None,
+                bucket_role_arn=settings.bucket_role.role_arn if settings.bucket_role else None,
                 queue=cfg.sqs_queue_url, region=cfg.region,
                 proxy=settings.proxy.display() if settings.proxy.enabled else None,
                 default_credentials=settings.account.uses_default_chain or None))
@@ -141,7 +158,7 @@ def run(text: str, out_binary, err: IO[str]) -> int:
         errors = ErrorReporter(log)
         while not stop.is_set():
             try:
-                parts = build_input(cfg, Settings(settings.account, settings.role, settings.proxy), sink=writer,
+                parts = build_input(cfg, settings.engine(), sink=writer,
                                     log=log, checkpoint_dir=checkpoint_dir, stop=stop,
                                     sns_validator=_sns_validator(cfg, settings))
                 built["parts"] = parts

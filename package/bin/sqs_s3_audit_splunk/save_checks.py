@@ -24,6 +24,7 @@ from botocore.config import Config
 from sqs_s3_audit_engine.aws import Queue, botocore_config
 from sqs_s3_audit_engine import checks
 from sqs_s3_audit_engine.aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES
+from sqs_s3_audit_engine.bucket_checks import check_bucket_role
 from sqs_s3_audit_engine.checks import FAIL, WARN
 from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, parse_input, parse_proxy, parse_role
 from sqs_s3_audit_engine.errors import ConfigError
@@ -110,8 +111,9 @@ def check_role(fields: Mapping[str, str]) -> Optional[str]:
 
 @_one_line
 def check_input(name: str, params: Mapping[str, str], splunkd: SplunkdConfig) -> Optional[str]:
-    """Parameters valid, account and role exist, role assumable with the account, queue readable,
-    and with ``checkpoint_store = dynamodb`` the table usable (exists, key ``pk``, item actions)."""
+    """Parameters valid, account and roles exist, roles assumable with the account (``iam_role``
+    and ``bucket_iam_role``), queue readable, and with ``checkpoint_store = dynamodb`` the table
+    usable (exists, key ``pk``, item actions)."""
     try:
         cfg = parse_input(name, params)
     except ConfigError as exc:
@@ -128,10 +130,20 @@ def check_input(name: str, params: Mapping[str, str], splunkd: SplunkdConfig) ->
             role = parse_role(cfg.iam_role, splunkd.iam_role(cfg.iam_role))
         except (SplunkdConfigError, ConfigError) as exc:
             return f"iam_role: {exc}"
+    bucket_role = None
+    if cfg.bucket_iam_role:
+        try:
+            bucket_role = parse_role(cfg.bucket_iam_role, splunkd.iam_role(cfg.bucket_iam_role))
+        except (SplunkdConfigError, ConfigError) as exc:
+            return f"bucket_iam_role: {exc}"
     proxy = _proxy(splunkd)
     result, clients = checks.check_role(cfg, account, role, proxy, _quick_config(proxy))
     if clients is None:
         return _refusal(result, "iam_role")
+    if bucket_role is not None:
+        bucket_result, bucket_clients = check_bucket_role(cfg, account, bucket_role, proxy, _quick_config(proxy))
+        if bucket_clients is None:
+            return _refusal(bucket_result, "bucket_iam_role")
     results, _ = checks.check_queue(cfg, Queue(clients.sqs, cfg.sqs_queue_url))
     if results[0].status == FAIL:
         return _refusal(results[0], "sqs_queue_url")

@@ -1,0 +1,53 @@
+"""Checks of the bucket's side when it has a role of its own (``bucket_iam_role``).
+
+Organisation trails keep the queue in one account (security) and the bucket and its KMS
+key in another (log archive): ``iam_role`` (or the account) reads the queue and
+``bucket_iam_role`` reads the objects. These checks assume the bucket role with the
+account's credentials and list the backfill bucket with it, each FAIL naming the role's
+ARN and the permission it lacks; :func:`.checks.run_checks` reads the waiting object
+with it too. Used by the doctor and the checks on save.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+from botocore.config import Config
+
+from .aws import AWS_ERRORS, AwsClients, wrap_error
+from .aws_errors import DENIED_CODES, UNREACHABLE_CODES
+from .checks import FAIL, PASS, WARN, CheckResult, check_role
+from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
+
+__all__ = ["check_bucket_role", "check_listing"]
+
+
+def check_bucket_role(cfg: InputConfig, account: AccountConfig, bucket_role: RoleConfig, proxy: ProxyConfig,
+                      config: Optional[Config] = None) -> Tuple[CheckResult, Optional[AwsClients]]:
+    """Assume ``bucket_iam_role`` with the account's credentials; its clients on success."""
+    result, clients = check_role(cfg, account, bucket_role, proxy, config)
+    message = f"bucket_iam_role {bucket_role.name!r}: {result.message}"
+    if result.status == PASS:
+        message += "; it reads the objects (S3 and KMS), the queue is read with " + (
+            f"iam_role {cfg.iam_role!r}" if cfg.iam_role else "the account")
+    return CheckResult(result.status, "bucket_role", message, result.code), clients
+
+
+def check_listing(cfg: InputConfig, s3, reader: str = "") -> CheckResult:
+    """``s3:ListBucket`` on the backfill bucket (and prefix), as the backfill lists it."""
+    bucket = cfg.backfill_bucket
+    who = reader or "the role or user"
+    try:
+        s3.list_objects_v2(Bucket=bucket, Prefix=cfg.backfill_prefix, MaxKeys=1)
+    except AWS_ERRORS as exc:
+        error = wrap_error("s3:ListBucket", exc, bucket)
+        if error.code in DENIED_CODES:
+            return CheckResult(FAIL, "backfill_listing", f"{who} cannot s3:ListBucket on bucket {bucket} "
+                               f"({error.code}): grant s3:ListBucket on arn:aws:s3:::{bucket} in that role's policy "
+                               "(and in the bucket policy when the bucket is in another account)", error.code)
+        if error.code in UNREACHABLE_CODES:
+            return CheckResult(WARN, "backfill_listing", f"S3 not reachable to list bucket {bucket} ({error.code}): "
+                               "check s3_endpoint_url and the proxy", error.code)
+        return CheckResult(FAIL, "backfill_listing", f"s3:ListBucket on bucket {bucket} failed ({error.code}): "
+                           f"{error.hint or 'check backfill_bucket'}", error.code)
+    return CheckResult(PASS, "backfill_listing", f"{who} may list bucket {bucket} (backfill)")

@@ -146,3 +146,25 @@ def test_long_keys_are_refused_and_key_filters_cannot_freeze_the_input(python, v
     assert len(refused) == 1 and "1024-byte limit" in refused[0]["reason"]
     assert len(refused[0]["reason"]) < 400  # the key shortened, not 17 KB in one log line
     assert vendor.depth(feed.dlq_url) == 1
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS), ids=sorted(PYTHONS))
+def test_a_flood_of_sns_topics_keeps_warnings_and_the_log_bounded(python, vendor, tmp_path):
+    feed = feed_for(vendor, "topics", python)
+    for n in range(120):  # each from a topic of its own with a 50 KB name, naming no S3 object
+        vendor.send(feed.queue_url, json.dumps({
+            "Type": "Notification", "MessageId": f"m-{n}", "Subject": "ALARM: cpu",
+            "TopicArn": f"arn:aws:sns:us-east-1:123456789012:t{n}-" + "x" * 50_000,
+            "Message": json.dumps({"AlarmName": "cpu", "NewStateValue": "ALARM"}),
+            "Timestamp": "2025-03-04T16:30:00.000Z"}))
+
+    splunkd, run = start(PYTHONS[python], vendor, tmp_path, "topics", feed)
+    drain_and_stop(run, vendor, feed, splunkd)
+
+    entries = log_entries(tmp_path, "topics")
+    unrelated = [e for e in entries if e.get("action") == "unrelated_notification"]
+    assert len(unrelated) == 120  # every one deleted, each logged (DEBUG after the first 20 WARNINGs)
+    assert len([e for e in unrelated if e["_level"] == "WARNING"]) == 20
+    assert vendor.depth(feed.dlq_url) == 0
+    log = tmp_path / "var" / "log" / "splunk" / "ta_sqs_s3_audit_topics.log"
+    assert max(len(line) for line in open(log, encoding="utf-8")) < 2000

@@ -21,6 +21,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from typing import Iterator, List, Tuple
 
 from . import logtypes
@@ -28,7 +29,7 @@ from .decoders import Item, event_text
 from .delivery.checkpoint import DONE, object_id
 from .logtypes import NOT_EVENT
 from .metrics import Metrics, kv
-from .notifications import InlineRecord, Notification
+from .notifications import MAX_TOPIC_CHARS, InlineRecord, Notification
 from .timestamps import epoch_to_text
 
 __all__ = ["RecordEvents", "records_oid", "write_records", "UnrelatedReporter"]
@@ -84,19 +85,43 @@ def write_records(note: Notification, message_id: str, *, checkpoint, delivery, 
 
 
 class UnrelatedReporter:
-    """Logs an unrelated SNS message at WARNING once per topic, then at DEBUG."""
+    """Logs an unrelated SNS message at WARNING once per topic, then at DEBUG.
 
-    def __init__(self, log: logging.Logger, metrics: Metrics):
+    Bounded whatever the senders do: at most ``max_topics`` topics are remembered (least
+    recently seen forgotten first), a topic is remembered by its name cut to
+    ``MAX_TOPIC_CHARS``, and at most ``max_warnings`` WARNING lines are written a minute
+    (a flood of new topics goes to DEBUG, with one WARNING a minute saying how many).
+    """
+
+    def __init__(self, log: logging.Logger, metrics: Metrics, *, max_topics: int = 1000, max_warnings: int = 20,
+                 clock=time.monotonic):
         self.log, self.metrics = log, metrics
-        self._topics: set = set()
+        self.max_topics, self.max_warnings, self.clock = max_topics, max_warnings, clock
+        self._topics: "OrderedDict[str, None]" = OrderedDict()
+        self._window_start, self._warned, self._unshown = 0.0, 0, 0
         self._lock = threading.Lock()
 
     def report(self, note: Notification, message_id: str) -> None:
         self.metrics.add("unrelated_notifications")
-        topic = note.unrelated.split(" ", 1)[0]
+        topic = note.unrelated.split(" ", 1)[0][:MAX_TOPIC_CHARS + 16]
         with self._lock:
             first = topic not in self._topics
-            self._topics.add(topic)
+            self._topics[topic] = None
+            self._topics.move_to_end(topic)
+            while len(self._topics) > self.max_topics:
+                self._topics.popitem(last=False)
+            now = self.clock()
+            if now - self._window_start >= 60:
+                unshown, self._unshown = self._unshown, 0
+                self._window_start, self._warned = now, 0
+                if unshown:
+                    self.log.warning(kv(action="unrelated_notifications_not_shown", count=unshown,
+                                        detail="more SNS topics sent messages naming no S3 object (logged at DEBUG)"))
+            if first and self._warned >= self.max_warnings:
+                first = False
+                self._unshown += 1
+            elif first:
+                self._warned += 1
         line = kv(action="unrelated_notification", message_id=message_id, detail=note.unrelated,
                   fate="deleted: an SNS message that names no S3 object can never be read; add a subscription "
                        "filter policy or send the logs through a topic of their own")

@@ -58,6 +58,8 @@ CROWDSTRIKE_FDR = "crowdstrike_fdr"
 
 #: S3's limit on an object key, in UTF-8 bytes
 MAX_KEY_BYTES = 1024
+#: an SNS topic ARN is at most about 300 characters (a 256-character name); longer ones are cut
+MAX_TOPIC_CHARS = 320
 #: S3's limit on a bucket name (legacy us-east-1 names; 63 today)
 MAX_BUCKET_CHARS = 255
 
@@ -218,7 +220,8 @@ def _is_known_document(doc: dict) -> bool:
 
 def _describe_sns(envelope: dict, inner: object) -> str:
     """Which topic sent an unrelated SNS message, and what it was (for the admin's log)."""
-    parts = [f"TopicArn={envelope.get('TopicArn')}", f"Subject={excerpt(envelope.get('Subject') or '', 80)!r}"]
+    parts = [f"TopicArn={short(str(envelope.get('TopicArn')), MAX_TOPIC_CHARS)}",
+             f"Subject={excerpt(envelope.get('Subject') or '', 80)!r}"]
     if isinstance(inner, dict):
         kind = inner.get("messageType") or inner.get("detail-type") or inner.get("Event") or inner.get("AlarmName")
         if kind:

@@ -33,6 +33,7 @@ from sqs_s3_audit_engine.metrics import kv, one_line
 from sqs_s3_audit_engine.retry import ErrorReporter
 from sqs_s3_audit_engine.wiring import InputParts, Settings, build_input
 
+from . import malloc_tuning
 from .event_writer import XmlEventWriter, escape
 from .logs import RedactingFilter, setup_logger
 from .protocol import SCHEME_NAME, parse_input_xml, parse_validation_xml, scheme_xml
@@ -231,6 +232,7 @@ def _flush_stdout() -> None:
 
 def entry() -> None:
     """Console entry used by ``bin/sqs_s3_audit.py``."""
+    malloc_tuning.tune()  # large objects: megabyte buffers reused, not faulted in again
     code = main(sys.argv[1:], sys.stdin, sys.stdout, sys.stderr)
     # A worker blocked on a stdout nobody reads holds the stream's lock: flush aside, briefly.
     flusher = threading.Thread(target=_flush_stdout, name="flush-stdout", daemon=True)

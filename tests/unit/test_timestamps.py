@@ -51,3 +51,16 @@ def test_numeric_epochs_in_any_unit():
 
 def test_epoch_float_for_metrics():
     assert iso8601_to_epoch("1970-01-01T00:00:01.500Z") == 1.5
+
+
+def test_remembered_iso_times_give_the_same_text_and_the_memory_stays_bounded():
+    from sqs_s3_audit_engine import timestamps
+
+    values = [f"2025-03-04T16:{m:02d}:{s:02d}Z" for m in range(60) for s in range(60)] * 2
+    values += ["2025-03-04T16:30:14.143192Z", "2025-03-04T18:30:14+02:00", "2023-13-45T99:00:00Z", "x"]
+    first = [iso8601_to_text(v) for v in values]
+    again = [iso8601_to_text(v) for v in values]
+    assert first == again
+    assert first[0] == "1741104000" and first[-4:] == ["1741105814.143192", "1741105814", None, None]
+    assert len(timestamps._TEXTS) <= timestamps._TEXTS_MAX
+    assert iso8601_to_text({"a": 1}) is None and iso8601_to_text(["2025-03-04T16:30:14Z"]) is None

@@ -24,7 +24,8 @@ the same run (the machine may be shared: variants run in interleaved rounds).
    (the baseline) and with 4 workers (``scripts/benchmarks/fdr.py``).
 
     python3 scripts/bench.py [--quick] [--write-docs] [--only product|pipeline|small|small_fast|sizes|counts|large|
-                                                              shared_checkpoint|log_readers|xml_writer|hash_cost|fdr ...]
+                                                              shared_checkpoint|log_readers|xml_writer|hash_cost|fdr|
+                                                              large_e2e ...]
                              [--workers 4,8,16] [--delays 50] [--objects 150] [--rounds 2]  # small, small_fast
     python3 scripts/bench.py --docs-only                  # docs from bench-out/results.json
 
@@ -49,7 +50,9 @@ from benchmarks import report
 
 PARTS = ("small", "small_fast", "sizes", "counts", "large", "fdr")
 # In-process parts: a module in benchmarks/ with run(quick) -> figures and report(figures).
-MODULE_PARTS = ("shared_checkpoint", "log_readers", "xml_writer", "hash_cost")
+# large_e2e (issue 24) starts its own rig: the built input vs the straightforward input on
+# ten 20,000-record CloudTrail objects under Python 3.9 and 3.13, and the gunzip/parse floor.
+MODULE_PARTS = ("shared_checkpoint", "log_readers", "xml_writer", "hash_cost", "large_e2e")
 
 
 def _product(results: dict, quick: bool, python: str, parts=PARTS, small: dict = None) -> None:

@@ -58,6 +58,14 @@ def checks(results: dict) -> list:
              _status(big["four"]["vmhwm_mb"] < TARGET_FOUR_MB)),
             ("big object MB/s vs bare gunzip (info)", "", f"{100 * big['one']['vs_gunzip']:.1f}%", "INFO"),
         ]
+    e2e = results.get("large_e2e")
+    if e2e:
+        for version, p in e2e["pythons"].items():
+            rows.append((f"large objects end to end, Python {version}: vs straightforward", f">= {e2e['target']:.0f}x",
+                         f"{p['ratio']:.2f}x ({p['addon']['events_per_s']:,} events/s)",
+                         _status(p["ratio"] >= e2e["target"] and p["addon"]["complete"])))
+            rows.append((f"large objects end to end, Python {version}: MB/s vs gunzip + parse (info)", "",
+                         f"{100 * p['vs_parse_floor']:.1f}% of {p['parse_mb_per_s']:.0f} MB/s", "INFO"))
     return rows
 
 

@@ -1,0 +1,34 @@
+"""The floor of the large-object part, run with the input's own Python on the same files:
+bare gunzip (``zlib``, the whole object in hand, as read from S3), and gunzip then
+``json.loads`` of the document (the C JSON parser over every record, nothing written).
+
+    python3.9 floor.py <object.json.gz> ...
+
+Prints ``<records> <uncompressed bytes> <gunzip seconds> <gunzip+parse seconds>``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import zlib
+
+
+def main() -> int:
+    bodies = []
+    for path in sys.argv[1:]:
+        with open(path, "rb") as handle:
+            bodies.append(handle.read())
+    began = time.perf_counter()
+    size = sum(len(zlib.decompress(body, 16 + zlib.MAX_WBITS)) for body in bodies)
+    gunzip = time.perf_counter() - began
+    began = time.perf_counter()
+    records = sum(len(json.loads(zlib.decompress(body, 16 + zlib.MAX_WBITS))["Records"]) for body in bodies)
+    parse = time.perf_counter() - began
+    print(records, size, f"{gunzip:.6f}", f"{parse:.6f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

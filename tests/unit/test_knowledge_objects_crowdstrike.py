@@ -89,6 +89,12 @@ def test_logon_and_failed_logon_map_to_authentication(ko):
             "signature_id": "10"}
 
 
+def test_a_local_logon_without_remote_address_has_the_host_as_its_source(ko):
+    local = {k: v for k, v in LOGON.items() if k != "RemoteAddressIP4"}
+    fields = ko.search_time(SENSOR, json.dumps(dict(local, LogonType="2"), separators=(",", ":")))
+    assert fields["src"] == "WS-0142" == fields["dest"] and fields["action"] == "success"
+
+
 def test_other_sensor_events_have_no_cim_event_type_and_name_their_host(ko):
     fields = ko.search_time(SENSOR, by_name("data_sensor.jsonl")["DnsRequest/Mac"])
     assert not fields.get("eventtype") and not fields.get("tag")

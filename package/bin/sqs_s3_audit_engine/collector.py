@@ -59,7 +59,7 @@ from .delivery.checkpoint import Checkpoint, object_id
 from .delivery.leases import CheckpointUnavailable, HeldObject, LeaseLost, LocalLeases, ObjectLocks
 from .errors import AwsCallError, NotificationError, ObjectError, StopRequested
 from .events import ObjectEvents
-from .fates import Fates
+from .fates import FATE_LINGER, Fates
 from .fdr_checks import CheckedEvents, checked, precheck, wants_check
 from .receiving import Intake, every, receivers_for
 from .metrics import Metrics, kv
@@ -144,7 +144,7 @@ class Collector:
         self.checkpoint.attach(self.stop, self.watch.visibility_timeout)  # lease time, waits end with the input
         self._keeper = VisibilityKeeper(self.sqs, self.watch.visibility_timeout, self.log)
         self._keeper.start()
-        self._fates = Fates(self.sqs, self.log, self.metrics, on_done=self._keeper.untrack)
+        self._fates = Fates(self.sqs, self.log, self.metrics, on_done=self._keeper.untrack, linger=FATE_LINGER)
         workers = [threading.Thread(target=self._worker, name=f"worker-{i}", daemon=True)
                    for i in range(self.cfg.max_workers)]
         receivers = [threading.Thread(target=self._receive, name=f"receiver-{i}", daemon=True)

@@ -3,8 +3,10 @@
 A worker that has flushed every event of a message hands the message here (``delete``)
 and takes the next one at once; a message given back when stopping goes here too
 (``give_back``: visibility 0). One thread sends what has gathered as
-``DeleteMessageBatch`` / ``ChangeMessageVisibilityBatch`` calls of up to 10 entries, so
-while one call is on the wire the next batch fills: no waiting and no linger.
+``DeleteMessageBatch`` / ``ChangeMessageVisibilityBatch`` calls of up to 10 entries; a batch
+not yet full waits up to ``linger`` seconds for more (as a receive brings up to 10, a delete
+takes up to 10: each call costs the input as much CPU as a full one), and nothing waits once
+the input is stopping.
 
 Each entry's outcome is its own (``BatchFailure``):
 
@@ -32,9 +34,12 @@ from .aws import BatchFailure, Queue
 from .errors import AwsCallError
 from .metrics import Metrics, kv
 
-__all__ = ["Fates", "BATCH_ENTRIES"]
+__all__ = ["Fates", "BATCH_ENTRIES", "FATE_LINGER"]
 
 BATCH_ENTRIES = 10  # SQS's limit per batch call
+#: Seconds the input's batch of fewer than 10 fates waits for more (a message deleted this
+#: much later is still hidden: the visibility keeper extends it until its fate is done).
+FATE_LINGER = 0.25
 DELETE, RETURN = "delete", "return"
 
 
@@ -45,6 +50,7 @@ class _Op:
     message_id: str
     attempt: int = 1
     due: float = 0.0
+    at: float = field(default_factory=time.monotonic)
     extra: Dict[str, object] = field(default_factory=dict)
 
 
@@ -57,13 +63,15 @@ class Fates:
         log, metrics: the input's.
         on_done: called with the receipt handle once the fate is carried out or given up.
         attempts: tries per entry for retryable failures.
+        linger: seconds a batch of fewer than 10 waits for more entries.
     """
 
     def __init__(self, sqs: Queue, log: logging.Logger, metrics: Metrics, *,
-                 on_done: Optional[Callable[[str], None]] = None, attempts: int = 5, backoff: float = 0.5):
+                 on_done: Optional[Callable[[str], None]] = None, attempts: int = 5, backoff: float = 0.5,
+                 linger: float = 0.0):
         self.sqs, self.log, self.metrics = sqs, log, metrics
         self.on_done = on_done or (lambda _receipt: None)
-        self.attempts, self.backoff = attempts, backoff
+        self.attempts, self.backoff, self.linger = attempts, backoff, linger
         self._ready: Deque[_Op] = deque()
         self._retry: List[_Op] = []
         self._cond = threading.Condition()
@@ -82,7 +90,8 @@ class Fates:
     def _put(self, op: _Op) -> None:
         with self._cond:
             self._ready.append(op)
-            self._cond.notify()
+            if len(self._ready) in (1, BATCH_ENTRIES) or not self.linger:
+                self._cond.notify()
 
     @property
     def pending(self) -> int:
@@ -113,6 +122,10 @@ class Fates:
                 if due:
                     self._retry = [op for op in self._retry if op not in due]
                     self._ready.extend(due)
+                if self._ready and not self._closing and len(self._ready) < BATCH_ENTRIES \
+                        and now - self._ready[0].at < self.linger:
+                    self._cond.wait(self.linger - (now - self._ready[0].at))
+                    continue
                 if self._ready:
                     kind = self._ready[0].kind
                     batch, seen, keep = [], set(), deque()

@@ -1,4 +1,5 @@
-"""The AWS text log readers (issue 13) against plain split lines, in process.
+"""The AWS text log readers (issue 13) and the CSV reader (issue 22) against plain split
+lines, in process.
 
 For each text type, the documented sample lines are repeated to ``lines`` lines, then read
 three ways on the same bytes: a plain ``split("\\n")`` (the floor), the engine with
@@ -26,6 +27,7 @@ CASES = (
     ("vpc_flow", "vpcflow/default_v2.log", 1),
     ("vpc_flow", "vpcflow/custom_v3_tcp_flags.log", 1),
     ("s3_access", "s3_access.log", 0),
+    ("csv", "csv/rfc4180_section2.csv", 1),  # issue 22: rows -> JSON objects, against the same lines as text
 )
 
 

@@ -95,6 +95,11 @@ def configured(moto_server, cloudtrail):  # noqa: ARG001 - cloudtrail: up first,
                            fields=dict(common, sqs_queue_url=f"{moto_server.endpoint}/123456789012/no-such-queue"))
         standin.add_stanza("inputs", "sqs_s3_audit://rejected",
                            fields=dict(common, account="rejected", iam_role="", sqs_queue_url=feed.queue_url))
+        # issue 22: a rule list with a bad line, and a bucket role beside the queue role
+        standin.add_stanza("inputs", "sqs_s3_audit://badrule", fields=dict(
+            common, sqs_queue_url=feed.queue_url, log_type_rules="^exports/ => csv\n^x/ => nope"))
+        standin.add_stanza("inputs", "sqs_s3_audit://tworoles", fields=dict(
+            common, sqs_queue_url=feed.queue_url, bucket_iam_role="reader"))
         table = f"doctor-ckpt-{suffix}"
         ddb = boto3.client("dynamodb", endpoint_url=moto_server.endpoint, region_name="us-east-1",
                            aws_access_key_id=TEST_KEY_ID, aws_secret_access_key=TEST_SECRET)
@@ -171,6 +176,21 @@ def test_a_missing_queue_or_input_fails_and_exits_1(python, configured):
     assert code == 1 and "FAIL queue:" in out and "no-such-queue does not exist in region us-east-1" in out, out + err
     code, out, err = run_doctor(PYTHONS[python], standin, "not-configured")
     assert code == 1 and out.startswith("FAIL configuration:") and "not-configured" in out, out + err
+    assert_no_secret(out, err)
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS))
+def test_a_bad_log_type_rule_fails_the_configuration_naming_the_line_and_a_bucket_role_is_checked(python,
+                                                                                                    configured):
+    standin, vendor, feed = configured
+    code, out, err = run_doctor(PYTHONS[python], standin, "badrule")
+    assert code == 1 and out.startswith("FAIL configuration: log_type_rules: line 2: 'nope' is not a log type"), out
+    code, out, err = run_doctor(PYTHONS[python], standin, "tworoles")
+    assert "bucket IAM role 'reader'" in out.splitlines()[0], out
+    bucket_line = next(line for line in out.splitlines() if line.split(" ", 1)[1].startswith("bucket_role:"))
+    assert bucket_line.startswith("PASS bucket_role: bucket_iam_role 'reader': assumed arn:aws:iam::"), out + err
+    assert any(line.startswith("PASS object:") for line in out.splitlines()), out + err
+    assert vendor.depth(feed.queue_url) == 1
     assert_no_secret(out, err)
 
 

@@ -4,7 +4,8 @@
 #   make build       output/TA_sqs_s3_audit/        (ucc-gen build + scripts/check_build.py)
 #   make package     dist/TA_sqs_s3_audit-$(VERSION).tar.gz
 #   make lint        ruff check (ruff.toml); every # noqa must say why
-#   make test        lint, build, then pytest tests/ (PY39 and PY313 exported)
+#   make test        lint, build, ui-deps, then pytest tests/ (PY39 and PY313 exported)
+#   make ui-deps     Debian's chromium and chromium-driver for the browser tests (tests/ui)
 #   make appinspect  package, then AppInspect (precert, cloud tags) must report
 #                    0 errors, 0 failures, 0 future failures
 #   make demo|bench  build, then scripts/demo.py | scripts/bench.py
@@ -51,7 +52,7 @@ LIB_PIP_VERSION := 26.0.1
 # also publishes compiled wheels (charset-normalizer) ships its pure one.
 LIB_PIP_FLAGS   := --no-deps --no-compile --ignore-installed --disable-pip-version-check --platform any
 
-.PHONY: venv lint build package test demo bench appinspect clean distclean check-pythons
+.PHONY: venv lint build package test demo bench appinspect clean distclean check-pythons ui-deps
 
 check-pythons:
 	@test -x "$(PY39)"  || { echo "Python 3.9 not found (set PY39=/path/to/python3.9)" >&2; exit 1; }
@@ -103,8 +104,24 @@ lint: $(VENV)/.stamp
 	@! grep -rnE --include='*.py' '$(NOQA_WITHOUT_REASON)' package scripts tests \
 	  || { echo "make lint: say why after each # noqa (# noqa: CODE - reason)" >&2; exit 1; }
 
+# The browser tests (tests/ui) drive Debian's Chromium with Selenium through Debian's
+# chromedriver; no browser is downloaded. Installed with apt-get when missing and running as
+# root; where that cannot be done the tests skip, saying what is missing.
+UI_PACKAGES := chromium chromium-driver
+
+ui-deps:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+	  echo "ui-deps: chromium and chromedriver present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "ui-deps: apt-get install $(UI_PACKAGES)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(UI_PACKAGES); } \
+	    || echo "make ui-deps: WARNING: could not install $(UI_PACKAGES): the browser tests will skip" >&2; \
+	else \
+	  echo "make ui-deps: WARNING: chromium/chromedriver missing and not installable here (needs root and apt-get): the browser tests will skip" >&2; \
+	fi
+
 # pytest exits 5 when it collects no test: say so loudly, but do not fail.
-test: lint build
+test: lint build ui-deps
 	@rc=0; $(VENV)/bin/python -m pytest tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: WARNING: pytest collected no test" >&2; rc=0; fi; \
 	exit $$rc

@@ -43,6 +43,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from splunkweb_assets import CATALOG_JS, GET_THEME_JS, I18N_JS, LAYOUT_JS, content_type
+
 APP = "TA_sqs_s3_audit"
 LOCALE = "en-US"
 BUILD = "1796285122"
@@ -50,42 +52,6 @@ SPLUNKD_PATH = f"/{LOCALE}/splunkd/__raw"
 INDEXES = ("main", "aws_audit", "summary")
 HANDLER_TIMEOUT = 120
 
-_I18N_JS = """// Splunk Web's i18n.js, stood in: English only
-window.gettext = window._ = function (text) { return text; };
-window.ungettext = function (one, many, n) { return n === 1 ? one : many; };
-window.i18n_register = function () {};
-"""
-_CATALOG_JS = "window._i18n_catalog = {};\n"
-# Splunk Web's theme API: the user's theme preference
-_GET_THEME_JS = "window.__get_theme__ = {getTheme: function () { return Promise.resolve('light'); }};\n"
-# Splunk Web's layout API (the Splunk bar and the app bar with the app's nav), stood in by two
-# plain bars; the page goes into the container it returns.
-_LAYOUT_JS = """window.__splunk_layout__ = {create: function (options) {
-  document.body.style.margin = '0';
-  document.body.style.display = 'flex';
-  document.body.style.flexDirection = 'column';
-  document.body.style.height = '100vh';
-  var bar = document.createElement('header');
-  bar.setAttribute('data-standin', 'splunk-bar');
-  bar.style.cssText = 'background:#1a1c20;color:#fff;font:14px sans-serif;padding:8px 16px;flex:0 0 auto';
-  bar.textContent = 'splunk> (Splunk Web stand-in)';
-  var nav = document.createElement('nav');
-  nav.setAttribute('data-standin', 'app-bar');
-  nav.style.cssText = 'background:#3c444d;font:14px sans-serif;padding:8px 16px;flex:0 0 auto';
-  NAV.forEach(function (view) {
-    var a = document.createElement('a');
-    a.href = view[0]; a.textContent = view[1];
-    a.style.cssText = 'color:#fff;margin-right:24px;text-decoration:none';
-    nav.appendChild(a);
-  });
-  var container = document.createElement('div');
-  container.style.cssText = 'flex:1 0 0%;overflow:auto';
-  document.body.appendChild(bar);
-  document.body.appendChild(nav);
-  document.body.appendChild(container);
-  return {getContainerElement: function () { return container; }};
-}};
-"""
 _TEMPLATE = re.compile(r'template="' + APP + r':/templates/base\.html"')
 
 
@@ -306,22 +272,22 @@ class _WebHandler(BaseHTTPRequestHandler):
             cookie = f"splunkweb_csrf_token_{standin.port}={standin.csrf}; Path=/"
             return self._send(200, standin.config_js().encode(), "application/javascript", cookie)
         if method == "GET" and path == f"{prefix}/i18ncatalog":
-            return self._send(200, _CATALOG_JS.encode(), "application/javascript")
+            return self._send(200, CATALOG_JS.encode(), "application/javascript")
         static = re.fullmatch(prefix + r"/static/@[^/]+/(.*)", path)
         if method == "GET" and static:
             rest = static.group(1)
             if rest == "js/i18n.js":
-                return self._send(200, _I18N_JS.encode(), "application/javascript")
+                return self._send(200, I18N_JS.encode(), "application/javascript")
             if rest == "build/api/get_theme.js":
-                return self._send(200, _GET_THEME_JS.encode(), "application/javascript")
+                return self._send(200, GET_THEME_JS.encode(), "application/javascript")
             if rest in ("build/api/layout.js", "build/api/layout-dark.js"):
                 nav = json.dumps([[standin.page_url(v), label] for v, label in (("inputs", "Inputs"),
                                                                                  ("configuration", "Configuration"))])
-                return self._send(200, _LAYOUT_JS.replace("NAV", nav).encode(), "application/javascript")
+                return self._send(200, LAYOUT_JS.replace("NAV", nav).encode(), "application/javascript")
             if rest.startswith(f"app/{APP}/"):
                 data = standin.static_file(rest[len(f"app/{APP}/"):])
                 if data is not None:
-                    return self._send(200, data, _content_type(rest))
+                    return self._send(200, data, content_type(rest))
             return self._send(404, b"Not found", "text/plain")
         job = re.fullmatch(SPLUNKD_PATH + r"/services/search/(?:v2/)?jobs(?:/([^/]+))?(?:/([^/]+))?", path)
         if job:
@@ -388,12 +354,3 @@ class _WebHandler(BaseHTTPRequestHandler):
             outcome = self.standin.call_handler(endpoint, "edit", name, form)
             return self._json(*_splunkd_answer(outcome, base_path, owner, app, created=False))
         return self._json(*_error(405, f"Method {method} not allowed"))
-
-
-def _content_type(path: str) -> str:
-    for suffix, ctype in ((".js", "application/javascript"), (".css", "text/css"), (".json", "application/json"),
-                          (".svg", "image/svg+xml"), (".png", "image/png"), (".woff2", "font/woff2"),
-                          (".woff", "font/woff"), (".txt", "text/plain")):
-        if path.endswith(suffix):
-            return ctype
-    return "application/octet-stream"

@@ -122,8 +122,13 @@ class UccPages:
     def _scroll(self, element) -> None:
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
 
+    def _box(self, name: str):
+        """The field's text box (a text area keeps a hidden twin for sizing: the visible one)."""
+        return self.wait(lambda: next(iter(self.visible("input, textarea", self.field(name))), None),
+                         message=f"no text box in {name}")
+
     def fill(self, name: str, value: str) -> None:
-        box = self.find("input, textarea", self.field(name))
+        box = self._box(name)
         self._scroll(box)
         box.send_keys(Keys.CONTROL, "a")
         box.send_keys(Keys.DELETE)
@@ -136,7 +141,7 @@ class UccPages:
         select = self.find_all('button[data-test="select"]', group)
         if select:
             return select[0].get_attribute("data-test-value") or ""
-        return self.find("input, textarea", group).get_attribute("value")
+        return self._box(name).get_attribute("value")
 
     def choose(self, name: str, value: str) -> None:
         """Pick the option whose value is ``value`` in a single-select field (once its choices loaded)."""

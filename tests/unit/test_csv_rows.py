@@ -86,6 +86,8 @@ def test_a_row_with_the_wrong_field_count_is_a_bad_record_named_by_line_and_the_
     ("1709294400", "1709294400"),
     ("1709294400123", "1709294400.123000"),
     ("1709294400.5", "1709294400.500000"),
+    ("2024-03-01", "1709251200"),  # a date alone: midnight UTC
+    ("2024-03-01 12:00:00", "1709294400"),  # no offset: UTC
 ])
 def test_the_time_column_takes_iso_8601_and_epoch_seconds_or_milliseconds(value, stamp):
     assert csv_time(value) == stamp
@@ -153,3 +155,42 @@ def test_props_has_a_json_stanza_for_csv_rows_that_keeps_the_input_time():
     assert stanza["DATETIME_CONFIG"] == "NONE"
     assert stanza["SHOULD_LINEMERGE"] == "false"
     assert int(stanza["TRUNCATE"]) >= MAX_RECORD_CHARS
+
+
+class _LazyCsv:
+    """A file-like body of ``rows`` CSV rows made as they are read (never held whole)."""
+
+    def __init__(self, rows: int):
+        self._rows = iter(range(rows))
+        self._pending = b"id,user,note\r\n"
+
+    def read(self, size: int = -1) -> bytes:
+        while len(self._pending) < size:
+            batch = [next(self._rows, None) for _ in range(500)]
+            batch = [i for i in batch if i is not None]
+            if not batch:
+                break
+            self._pending += b"".join(b'%d,user%d,"a note, with ""quotes""\r\nand a line"\r\n' % (i, i) for i in batch)
+        out, self._pending = self._pending[:size], self._pending[size:]
+        return out
+
+
+def test_a_large_object_streams_in_bounded_memory():
+    # The peak of Python allocations while reading stays under 8 read sizes (2 MiB with
+    # 256 KiB reads), on an object half as large again as that bound: read whole, the
+    # object alone would pass it.
+    import tracemalloc
+
+    from sqs_s3_audit_engine.objects import READ_SIZE
+
+    bound = 8 * READ_SIZE
+    rows = int(1.5 * bound / 54) + 1  # a row is 54 to 64 bytes
+    events = ObjectEvents(_LazyCsv(rows), bucket="b", key="big.csv", log_type="csv", fallback_time="1")
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in events)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == rows
+    assert peak < bound, peak

@@ -22,7 +22,7 @@ time (``bad_time``). After a refused row the reader skips to the first line end 
 the row's double quotes are balanced, as RFC 4180 defines the end of a record.
 
 Time: with ``csv_time_field``, the named column: ISO 8601 (``2024-03-01T12:00:00Z``,
-offsets, a space for ``T``) or epoch seconds or milliseconds (``1709294400``,
+offsets, a space for ``T``, a date alone as its midnight UTC) or epoch seconds or milliseconds (``1709294400``,
 ``1709294400123``, fractions allowed). An empty value there, a header without that
 column, or no ``csv_time_field``: the object's LastModified.
 
@@ -48,6 +48,7 @@ HEADER = "csv_header"
 ROW = "csv"
 _BOM = "\ufeff"
 _EPOCH = re.compile(r"^\d{1,19}(?:\.\d{1,9})?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The csv module refuses a field longer than 128 KiB by default; a row may be as long as
 # any other record. Process-wide, and nothing else in the input reads CSV.
 if csv.field_size_limit() < MAX_RECORD_CHARS:
@@ -194,6 +195,8 @@ def csv_time(value: str) -> Optional[str]:
     value = value.strip()
     if _EPOCH.match(value):
         return number_to_text(float(value) if "." in value else int(value))
+    if _DATE.match(value):  # a calendar date alone: its midnight, UTC
+        value += "T00:00:00Z"
     return iso8601_to_text(value)
 
 

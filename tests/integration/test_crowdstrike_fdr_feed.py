@@ -150,3 +150,20 @@ def test_a_message_giving_the_uncompressed_size_and_md5_is_read_too(vendor, moto
     run_until(collector, drained(vendor, feed.queue_url))
     assert not errors(collector)
     assert len(sink.events) == sum(len(records(fixture)) for fixture, _ in FILES.values())
+
+
+def test_allowed_buckets_applies_to_the_bucket_an_fdr_message_names(vendor, moto_server, tmp_path):
+    feed, bodies = feed_with_files(vendor)
+    vendor.send(feed.queue_url, message(feed.bucket, bodies))
+    sink = CollectingSink()
+    refused = make_collector(moto_server.endpoint, feed.queue_url, str(tmp_path), sink=sink,
+                             allowed_buckets="cs-prod-cannon-*")
+    run_until(refused, lambda: errors(refused), timeout=30)
+    assert any(feed.bucket in line for line in errors(refused)), errors(refused)
+    assert not sink.events and vendor.depth(feed.queue_url) == 1  # refused whole, left for the dead-letter queue
+
+    vendor.send(feed.queue_url, message(feed.bucket, bodies))
+    allowed = make_collector(moto_server.endpoint, feed.queue_url, str(tmp_path / "b"), sink=sink,
+                             allowed_buckets="cs-prod-cannon-*," + feed.bucket.split("-")[0] + "-*")
+    run_until(allowed, lambda: len(sink.events) >= sum(len(records(f)) for f, _ in FILES.values()), timeout=60)
+    assert not errors(allowed)

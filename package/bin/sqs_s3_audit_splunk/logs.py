@@ -44,15 +44,17 @@ class RedactingFilter(logging.Filter):
     def __init__(self, secrets: Iterable[str] = ()):
         super().__init__()
         self._secrets = set()
+        self._longest_first: list = []
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: Optional[str]) -> None:
         if secret and len(secret) >= 4:
             self._secrets.add(secret)
+            self._longest_first = sorted(self._secrets, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        for secret in self._longest_first:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         return _TOKEN_SHAPES.sub(REDACTED, text)
@@ -69,10 +71,19 @@ class RedactingFilter(logging.Filter):
 
 
 class OneLineFormatter(logging.Formatter):
-    """Formats as usual, then escapes what could break the entry into lines."""
+    """Formats as usual, then escapes what could break the entry into lines.
+
+    The text is kept on the record, so a handler that formats a record twice (the rotating
+    file handler measures it before writing it) pays for one format (one entry per object
+    is written while objects are read)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return one_line(super().format(record))
+        done = record.__dict__.get("_one_line")
+        if done is not None and done[0] is self:
+            return done[1]
+        text = one_line(super().format(record))
+        record.__dict__["_one_line"] = (self, text)
+        return text
 
 
 class _Stderr(logging.StreamHandler):

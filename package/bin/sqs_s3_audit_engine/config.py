@@ -302,7 +302,7 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
         index=(params.get("index") or "").strip(),
         sourcetype=(params.get("sourcetype") or "").strip(),
         host=(params.get("host") or "").strip(),
-        max_workers=_int_param(params, "max_workers", 8, 1, 16),
+        max_workers=_int_param(params, "max_workers", 8, 1, 64),
         validate_sns_signature=_bool(params.get("validate_sns_signature")),
         cloudtrail_digests=digests,
         cloudtrail_digest_grace=_int_param(params, "cloudtrail_digest_grace", 900, 0, 86400),

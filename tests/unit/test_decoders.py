@@ -139,3 +139,45 @@ def test_characters_xml_cannot_carry_are_left_to_the_event_writer_but_json_stays
         [item] = records(text)
         assert event_text(item) == '{"a":"\\ufffe\\uffff"}'
         assert json.loads(event_text(item)) == {"a": "\ufffe\uffff"}
+
+
+def test_records_cut_by_a_chunk_end_are_parsed_once_and_exactly(monkeypatch):
+    """The cursor reads ahead before parsing, so a record straddling two inflated chunks is
+    not parsed twice (a failed parse also counts the lines of the whole buffer)."""
+    from sqs_s3_audit_engine import text_cursor
+
+    records = [dict(CLOUDTRAIL["Records"][i % len(CLOUDTRAIL["Records"])], n=i) for i in range(3000)]
+    text = json.dumps({"Records": records}, separators=(",", ":"))
+    chunks = [text[i:i + 100_003] for i in range(0, len(text), 100_003)]  # cuts land inside records
+    calls = []
+    real = text_cursor._raw_decode
+
+    def counting(buf, pos):
+        calls.append(pos)
+        return real(buf, pos)
+
+    monkeypatch.setattr(text_cursor, "_raw_decode", counting)
+    items = list(decode_json(chunks))
+    assert [json.loads(event_text(i)) for i in items] == records
+    assert len(calls) == len(records) + 1  # each record once, and the member name "Records"
+
+
+def _kept_as_is_before(raw: str) -> bool:
+    """The compact-source rule as first written: a plain scan of the whole text."""
+    return "\n" not in raw and '": ' not in raw and "\t" not in raw and "\r" not in raw
+
+
+def test_the_compact_source_check_decides_exactly_as_the_plain_scan():
+    """The check looks for '": ' only between the first and last space: the same answer
+    as scanning the whole text, wherever the spaces and the separator sit."""
+    import random
+
+    rng = random.Random(24)
+    alphabet = ['"', ":", " ", "a", "{", "}", ",", "\n", "\t", "\r", "é", "日"]
+    samples = ['": ', ' ": ', '": x', 'x": ', ' ', '  ', '"', '":', ': ', '" :', 'a": b": c', '{"a":1,"b": 2}',
+               '{"a": 1}', '{"a":"x y","b":"p: q"}', '{"a":"x \\": y"}', "", "x" * 50 + '": ' + "y" * 50]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))) for _ in range(20000)]
+    value = {"k": "v"}
+    for raw in samples:
+        expected = raw if _kept_as_is_before(raw) else '{"k":"v"}'
+        assert event_text(Item(value, raw, "")) == expected, repr(raw)

@@ -10,6 +10,9 @@ from typing import Iterable
 __all__ = ["Cursor", "Invalid", "TooDeep", "TooLarge", "TOO_DEEP"]
 
 _raw_decode = json.JSONDecoder().raw_decode
+#: Text kept ahead of the cursor before a value is parsed (a record of up to this many
+#: characters is never cut by the buffer's end).
+AHEAD = 64 << 10
 _WS = re.compile(r"[ \t\n\r]*")
 _STRUCTURE = re.compile(r'[\[{]+|[\]}]+|"')
 _STRING_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)  # a string's text up to its closing quote
@@ -92,6 +95,10 @@ class Cursor:
 
     def value(self, limit: int):
         """Parse the JSON value at the cursor: (value, exact source text)."""
+        if len(self.buf) - self.pos < AHEAD and not self.eof:
+            # A record cut by the buffer's end is parsed twice, and the failed parse costs a
+            # JSONDecodeError that counts the lines of the whole buffer: read on first.
+            self.fill()
         while True:
             buf, pos = self.buf, self.pos
             try:

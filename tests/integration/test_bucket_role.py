@@ -181,6 +181,7 @@ def test_the_doctor_names_the_queue_role_when_it_lacks_sqs(vendor, moto_server):
     with moto_server.iam_enforced():
         got = _doctor(moto_server, feed, account, role, bucket_role)
     assert got["queue"].status == "FAIL" and "sqs:GetQueueAttributes denied" in got["queue"].message
+    assert got["queue"].message.startswith(f"queue role {role.role_arn} (iam_role 'queue-role'): ")
     assert "object" not in got
 
 

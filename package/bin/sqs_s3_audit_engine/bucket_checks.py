@@ -19,7 +19,7 @@ from .aws_errors import DENIED_CODES, UNREACHABLE_CODES
 from .checks import FAIL, PASS, WARN, CheckResult, check_role
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 
-__all__ = ["check_bucket_role", "check_listing"]
+__all__ = ["check_bucket_role", "check_listing", "queue_reader_named"]
 
 
 def check_bucket_role(cfg: InputConfig, account: AccountConfig, bucket_role: RoleConfig, proxy: ProxyConfig,
@@ -51,3 +51,12 @@ def check_listing(cfg: InputConfig, s3, reader: str = "") -> CheckResult:
         return CheckResult(FAIL, "backfill_listing", f"s3:ListBucket on bucket {bucket} failed ({error.code}): "
                            f"{error.hint or 'check backfill_bucket'}", error.code)
     return CheckResult(PASS, "backfill_listing", f"{who} may list bucket {bucket} (backfill)")
+
+
+def queue_reader_named(result: CheckResult, role: Optional[RoleConfig], account: AccountConfig) -> CheckResult:
+    """A queue check's FAIL or WARN, prefixed with who reads the queue (when a bucket role
+    reads the objects, "the role or user" would not say which)."""
+    if result.status == PASS:
+        return result
+    who = f"queue role {role.role_arn} (iam_role {role.name!r})" if role else f"account {account.name!r}"
+    return CheckResult(result.status, result.name, f"{who}: {result.message}", result.code)

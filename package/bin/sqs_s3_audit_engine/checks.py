@@ -378,6 +378,10 @@ def run_checks(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConf
         results.append(check_listing(cfg, s3, reader))
     queue = Queue(clients.sqs, cfg.sqs_queue_url)
     queue_results, attrs = check_queue(cfg, queue)
+    if bucket_role is not None:  # two identities: say which one the queue's failures are about
+        from .bucket_checks import queue_reader_named
+
+        queue_results = [queue_reader_named(r, role, account) for r in queue_results]
     results += queue_results
     if queue_results[0].status == FAIL or s3 is None:
         return results

@@ -59,7 +59,7 @@ def test_data_is_compact_json_in_header_order():
 
 
 def test_a_bom_lf_line_ends_and_empty_lines_are_read():
-    out, bad, _ = _read(b"\xef\xbb\xbfa,b\n\n1,2\n\n3,4\n")
+    out, bad, _ = _read(b"\xef\xbb\xbfa,b\n\n1,2\n\n3,4\n  \n\t\r\n")
     assert [row for _, row in out] == [{"a": "1", "b": "2"}, {"a": "3", "b": "4"}]
     assert bad == []
 
@@ -134,6 +134,11 @@ def test_a_row_longer_than_the_record_limit_is_skipped_to_its_end_and_the_next_r
 def test_an_unterminated_quote_swallows_the_rest_as_one_bad_row_as_rfc_4180_reads_it():
     out, bad, _ = _read(b'a,b\n"open,1\n2,3\n')
     assert out == [] and [r.reason for _, r in bad] == ["csv_column_count"]
+
+
+def test_a_blank_value_of_a_one_column_csv_is_a_row():
+    out, bad, _ = _read(b"note\nx\n  \n")
+    assert [row for _, row in out] == [{"note": "x"}, {"note": "  "}] and bad == []
 
 
 def test_empty_and_repeated_column_names_are_kept_apart():

@@ -9,7 +9,8 @@ read: a UTF-8 byte order mark (dropped), and a header line repeated later in the
 (files joined with ``cat``, each bringing its own header, BOM included): skipped.
 
 Positions (what the checkpoint counts): the header, each repeated header and each row
-is one position; empty lines are none. Each row is an event whose data is the compact
+is one position; empty lines (and lines of blanks, unless the header names one column)
+are none. Each row is an event whose data is the compact
 JSON object ``{column: value}`` in the header's order. Column names: an empty name
 becomes ``column_<n>`` (1-based), a name seen before gets ``_<occurrence>``
 (``id``, ``id_2``), so no value is lost.
@@ -173,8 +174,8 @@ def decode_csv(chunks: Iterable[str], _bucket: str = "", _key: str = "", _reader
                 lines.skip_row()
             yield BadRecord("invalid_csv", f"line {first_line}: {exc}")
             continue
-        if not row:
-            continue  # an empty line
+        if not row or (len(row) == 1 and len(names) != 1 and not row[0].strip()):
+            continue  # an empty line, or one of blanks where several columns are expected
         if header is None:
             header = row
             names = column_names(row)

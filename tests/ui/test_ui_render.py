@@ -8,13 +8,23 @@ import os
 from modinput_runner import APP
 
 #: what the first screen of the input form holds; everything else is in a collapsed group
+#: the UCC these tests (selectors in ucc_pages.py) were written against; requirements-dev.txt pins it
+UCC_VERSION = "6.6.0"
 FIRST_SCREEN = ["name", "account", "iam_role", "sqs_queue_url", "log_type", "index"]
 GROUPS = ["Object filters", "AWS region and endpoints", "Checkpoint", "Backfill", "CloudTrail digests", "Advanced"]
 
 
-def built_input_fields() -> list[str]:
+def built_config() -> dict:
     with open(os.path.join(APP, "appserver", "static", "js", "build", "globalConfig.json"), encoding="utf-8") as handle:
-        return [e["field"] for e in json.load(handle)["pages"]["inputs"]["services"][0]["entity"]]
+        return json.load(handle)
+
+
+def built_input_fields() -> list[str]:
+    return [e["field"] for e in built_config()["pages"]["inputs"]["services"][0]["entity"]]
+
+
+def test_the_bundle_is_the_ucc_these_tests_were_written_for():
+    assert built_config()["meta"]["_uccVersion"] == UCC_VERSION, "check tests/ui/ucc_pages.py against the new UCC"
 
 
 def test_every_configuration_tab_and_its_dialogs_render_without_a_console_error(ui):

@@ -82,8 +82,14 @@ class UccPages:
     def open_dialog(self, button: str = "Add") -> str:
         self.page_button(button).click()
         self.wait(lambda: self.visible('[data-test="modal"] [data-test="control-group"]'), message="form not shown")
-        time.sleep(0.5)
+        self._loaded()
         return self.dialog_title()
+
+    def _loaded(self) -> None:
+        """Wait until the form's selects have their choices (accounts, roles) from the handlers."""
+        self.wait(lambda: not self.find_all('[data-test="modal"] [data-test-loading="true"]'),
+                  message="the form's choices did not load")
+        time.sleep(0.3)
 
     def form(self):
         """The open dialog, or else the page (the Logging and Proxy tabs are forms on the page)."""
@@ -227,7 +233,7 @@ class UccPages:
     def edit(self, name: str) -> str:
         self.find('button[aria-label="Edit"]', self.row(name)).click()
         self.wait(lambda: self.visible('[data-test="modal"] [data-test="control-group"]'), message="edit form not shown")
-        time.sleep(0.5)
+        self._loaded()
         return self.dialog_title()
 
     def cell(self, name: str, column: str) -> str:

@@ -167,3 +167,17 @@ def test_allowed_buckets_applies_to_the_bucket_an_fdr_message_names(vendor, moto
                              allowed_buckets="cs-prod-cannon-*," + feed.bucket.split("-")[0] + "-*")
     run_until(allowed, lambda: len(sink.events) >= sum(len(records(f)) for f, _ in FILES.values()), timeout=60)
     assert not errors(allowed)
+
+
+def test_the_doctor_reads_the_first_listed_fdr_file_with_the_sourcetype_its_folder_names(vendor, moto_server):
+    from sqs_s3_audit_engine.aws import ObjectStore
+    from sqs_s3_audit_engine.checks import _read_one
+    from sqs_s3_audit_engine.config import parse_input
+
+    aid = "fdrv2/aidmaster/2021-07-07/part-00000.gz"
+    feed, bodies = feed_with_files(vendor, {aid: FILES[aid]})
+    cfg = parse_input("doc", {"account": "acct", "sqs_queue_url": feed.queue_url, "aws_region": "us-east-1",
+                              "s3_endpoint_url": moto_server.endpoint})
+    result = _read_one(cfg, {"Body": message(feed.bucket, bodies)}, ObjectStore(vendor.s3))
+    assert result.status == "PASS", result.message
+    assert "5 records" in result.message and "crowdstrike:inventory:aidmaster" in result.message

@@ -278,6 +278,8 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore, reader: str =
         return _unreadable(where, ref.bucket, exc, reader)
     body = response["Body"]
     log_type = cfg.log_type_for(ref.key)
+    if log_type == "auto" and ref.log_type:  # a CrowdStrike FDR file: the type its folder names, as the input does
+        log_type = ref.log_type
     keyed = by_key(ref.key) if log_type == "auto" else None
     if keyed is not None and keyed.whole_object:
         body.close()

@@ -70,6 +70,8 @@ def test_an_account_role_input_and_proxy_added_in_the_pages_are_stored_as_splunk
     ui.fill("sqs_queue_url", feed.queue_url)
     ui.choose("log_type", "cloudtrail")
     ui.combo("index", "aws_audit")
+    ui.expand("Object filters")
+    ui.fill("allowed_buckets", feed.bucket)
     ui.expand("Log type rules and CSV")
     ui.fill("log_type_rules", "^alerts/ => json")
     ui.expand("Bucket in another account")
@@ -89,7 +91,7 @@ def test_an_account_role_input_and_proxy_added_in_the_pages_are_stored_as_splunk
     assert details["IAM role"] == "reader" and details["Region"] == "us-east-1"
     assert details["Concurrent messages"] == "4" and details["CloudTrail digests"] == "Skip"
     assert details["Checkpoint store"] == "Local files" and details["Log type rules"] == "^alerts/ => json"
-    assert details["Bucket IAM role"] == "reader"
+    assert details["Bucket IAM role"] == "reader" and details["Allowed buckets"] == feed.bucket
 
     ui.open("configuration")
     ui.tab("Proxy")
@@ -122,7 +124,7 @@ def test_an_account_role_input_and_proxy_added_in_the_pages_are_stored_as_splunk
     expected = {"account": "prod", "iam_role": "reader", "sqs_queue_url": feed.queue_url, "log_type": "cloudtrail",
                 "index": "aws_audit", "aws_region": "us-east-1", "cloudtrail_digests": "skip", "max_workers": "4",
                 "cloudtrail_digest_grace": "900", "sqs_batch_size": "10", "interval": "60", "checkpoint_store": "local",
-                "log_type_rules": "^alerts/ => json", "bucket_iam_role": "reader"}
+                "log_type_rules": "^alerts/ => json", "bucket_iam_role": "reader", "allowed_buckets": feed.bucket}
     assert {key: stanza.get(key) for key in expected} == expected
     for conf, name in ((ACCOUNT_CONF, "prod"), (ROLE_CONF, "reader"), (SETTINGS_CONF, "proxy"), ("inputs", "sqs_s3_audit://audit")):
         values = " ".join(str(v) for v in splunkd.stanza(conf, name).values())

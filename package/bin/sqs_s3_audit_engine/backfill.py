@@ -1,9 +1,9 @@
 """Backfill: objects already in the bucket that no notification will announce.
 
 Vendors keep about 30 days of logs. A backfill lists ``s3://<bucket>/<prefix>`` and reads
-every object modified on or after the start date through the collector's own path (same
-decoders, same per-object lock, same checkpoint), so an object that a live notification
-also names is written exactly once, whichever comes first.
+every object modified on or after the start date through the one-object path
+(:mod:`.ingest`: same decoders, same per-object lock, same checkpoint), so an object that a
+live notification also names is written exactly once, whichever comes first.
 
 Progress (the last key finished) is kept in ``<checkpoint_dir>/<input>.backfill.json`` so a
 restart continues the listing where it stopped; a finished backfill is not run again for
@@ -36,7 +36,8 @@ class Backfill:
 
     Args:
         s3_client: boto3 S3 client (the input's session: role, proxy, endpoint).
-        ingest: the collector's ``ingest_object`` (raises ObjectError / AwsCallError).
+        ingest: the one-object path, ``Ingest.read_object`` (:mod:`.ingest`; raises ObjectError /
+            AwsCallError).
         wants_key: the input's key filter.
         bucket, prefix: what to list.
         start_epoch: objects modified before this are left alone.

@@ -29,7 +29,7 @@ from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_q
 from .delivery.batches import BATCH_RECORDS
 from .errors import AwsCallError, NotificationError, ObjectError
 from .events import ObjectEvents
-from .logtypes import by_key
+from .ingest import log_type_of
 from .notifications import TEST_EVENT, parse_notification
 
 __all__ = [
@@ -277,13 +277,7 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore, reader: str =
     except AwsCallError as exc:
         return _unreadable(where, ref.bucket, exc, reader)
     body = response["Body"]
-    log_type = cfg.log_type_for(ref.key)
-    if log_type == "auto" and ref.log_type:  # a CrowdStrike FDR file: the type its folder names, as the input does
-        log_type = ref.log_type
-    keyed = by_key(ref.key) if log_type == "auto" else None
-    if keyed is not None and keyed.whole_object:
-        body.close()
-        return CheckResult(PASS, "object", f"{where} is a {keyed.title} file (an integrity proof, no log records)")
+    log_type = log_type_of(cfg, ref)  # as the input reads it (ingest.py)
     bad: List[str] = []
     events = ObjectEvents(body, bucket=ref.bucket, key=ref.key, log_type=log_type, sourcetype=cfg.sourcetype,
                           on_bad=lambda _position, record: bad.append(record.reason), options=cfg.reader_options)
@@ -302,8 +296,9 @@ def _read_one(cfg: InputConfig, message: dict, store: ObjectStore, reader: str =
             body.close()
         except Exception:  # noqa: BLE001 - closing a broken stream may fail; nothing is lost
             pass
-    if events.whole_object:
-        return CheckResult(PASS, "object", f"{where} is a CloudTrail digest file (an integrity proof, no log records)")
+    if events.whole_object:  # by key, input log type or content (events.py)
+        title = events.log_type.title if events.log_type is not None else "whole-object"
+        return CheckResult(PASS, "object", f"{where} is a {title} file (an integrity proof, no log records)")
     if not good:
         reasons = sorted(set(bad))
         return CheckResult(WARN, "object", f"{where} read but no usable record in its first {len(bad)} "

@@ -1,11 +1,12 @@
 """Stage 6: the per-input SQS loop and the fate of every message.
 
 Receive a batch, hand each message to a worker; a worker parses the notification (stage 1),
-reads each object's events (:mod:`.events`) and writes them (:mod:`.delivery`), then hands
-the message's fate to :mod:`.fates`, which deletes (or gives back) messages in batches while
-the worker takes its next message. Receiving runs ahead of the workers (:mod:`.receiving`):
-messages wait, received, for every busy worker, so a worker that finishes never waits for a
-ReceiveMessage round trip, and the next receive never waits for the deletes before it.
+reads each object it names through the one-object path (:mod:`.ingest`: lease, GetObject,
+events, delivery, the object's fate), then hands the message's fate to :mod:`.fates`,
+which deletes (or gives back) messages in batches while the worker takes its next message.
+Receiving runs ahead of the workers (:mod:`.receiving`): messages wait, received, for every
+busy worker, so a worker that finishes never waits for a ReceiveMessage round trip, and the
+next receive never waits for the deletes before it.
 
 Fate of a message (the one place these rules live):
 
@@ -48,37 +49,27 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, Optional
 
-from . import logtypes
 from .aws import ObjectStore, Queue
 from .config import InputConfig
-from .decoders import BadRecord
 from .delivery.batches import Delivery
-from .delivery.checkpoint import Checkpoint, object_id
-from .delivery.leases import CheckpointUnavailable, HeldObject, LeaseLost, LocalLeases, ObjectLocks
-from .errors import AwsCallError, NotificationError, ObjectError, StopRequested
-from .events import ObjectEvents
+from .delivery.checkpoint import Checkpoint
+from .delivery.leases import LocalLeases
+from .errors import NotificationError, StopRequested
 from .fates import FATE_LINGER, Fates
-from .fdr_checks import CheckedEvents, checked, precheck, wants_check
+from .ingest import Ingest, WholeObjectHandler
 from .receiving import Intake, every, receivers_for
 from .metrics import Metrics, kv
 from .queue_watch import QueueWatch
 from .notification_records import UnrelatedReporter, write_records
-from .notifications import TEST_EVENT, ObjectRef, parse_notification
-from .retry import Backoff, ErrorReporter
-from .timestamps import epoch_to_text
+from .notifications import TEST_EVENT, parse_notification
+from .retry import ErrorReporter
 from .visibility import VisibilityKeeper
 
 __all__ = ["Collector", "WholeObjectHandler", "DELETE", "LEAVE", "RETURN"]
 
 DELETE, LEAVE, RETURN = "delete", "leave", "return"
-_OBJECT_ATTEMPTS = 4
-
-#: Handles an object of a ``whole_object`` log type (a CloudTrail digest): called with the
-#: object, the GetObject response (body unread) and the object id; raises ObjectError or
-#: AwsCallError like any object read.
-WholeObjectHandler = Callable[[ObjectRef, dict, str], None]
 
 
 class Collector:
@@ -121,14 +112,13 @@ class Collector:
         self.delivery = delivery
         self.metrics = metrics or Metrics()
         self.sns_validator = sns_validator
-        self.whole_object_handlers = dict(whole_object_handlers or {})
         self.digests = digests  # integrity.intake.DigestIntake: hashes CloudTrail log files, settles digests
+        self.ingest = Ingest(cfg, store=store, checkpoint=checkpoint, delivery=delivery, log=log,
+                             metrics=self.metrics, whole_object_handlers=whole_object_handlers, digests=digests)
         self.wait_seconds = wait_seconds
         self.summary_interval = summary_interval
         self.stop = delivery.stop
         self._fates: Optional[Fates] = None
-        self._locks = ObjectLocks()
-        self._current: Dict[int, ObjectRef] = {}  # thread id -> object being read
         self._errors = ErrorReporter(log)
         self._unrelated = UnrelatedReporter(log, self.metrics)
         self._keeper: Optional[VisibilityKeeper] = None
@@ -196,11 +186,11 @@ class Collector:
             try:
                 self.handle(message)
             except Exception:  # a bug must not kill the worker or block the queue
-                ref = self._current.get(threading.get_ident())
+                ref = self.ingest.current()
                 self.log.exception(kv(action="message_failed", message_id=message.get("MessageId"),
                                       bucket=ref.bucket if ref else None, key=ref.key if ref else None))
             finally:
-                self._current.pop(threading.get_ident(), None)
+                self.ingest.forget_current()
                 self._intake.done()
 
     def handle(self, message: dict) -> str:
@@ -254,158 +244,8 @@ class Collector:
                               cfg=self.cfg, metrics=self.metrics, log=self.log)
             except StopRequested:
                 return RETURN
-        failed = False
-        for ref in note.objects:
-            if self.stop.is_set():
-                return RETURN
-            if not self.cfg.wants_key(ref.key):
-                self.metrics.add("objects_skipped")
-                self.log.debug(kv(action="object_filtered", bucket=ref.bucket, key=ref.key))
-                continue
-            try:
-                self.ingest_object(ref)
-            except StopRequested:
-                return RETURN
-            except (ObjectError, AwsCallError) as exc:
-                failed = True
-                reason = exc.reason if isinstance(exc, ObjectError) else exc.code
-                self.metrics.add("objects_failed")
-                self.metrics.error(reason)
-                self.log.error(kv(action="object_failed", bucket=ref.bucket, key=ref.key, reason=reason,
-                                  detail=str(exc), message_id=message_id, receive_count=receive_count))
-        return LEAVE if failed else DELETE
-
-    # -- one object ----------------------------------------------------------------
-    def ingest_object(self, ref: ObjectRef) -> None:
-        """Read one object and write its events, exactly once across every caller.
-
-        Raises:
-            ObjectError, AwsCallError: after retries; StopRequested when stopping.
-        """
-        self._current[threading.get_ident()] = ref
-        with self._locks.hold(ref.bucket, ref.key):
-            backoff, store_backoff = Backoff(base=0.5, cap=8.0), Backoff(base=1.0, cap=30.0)
-            attempt = 1
-            while True:
-                try:
-                    self._ingest_once(ref)
-                    return
-                except LeaseLost as exc:  # a peer took the object over: wait for it like any holder
-                    self.log.warning(kv(action="lease_lost", bucket=ref.bucket, key=ref.key, detail=str(exc)))
-                except CheckpointUnavailable:  # nothing written yet (the store logs it): wait, try again
-                    if self.stop.wait(store_backoff.next()):
-                        raise StopRequested() from None
-                except (ObjectError, AwsCallError) as exc:
-                    if not exc.retryable or attempt >= _OBJECT_ATTEMPTS:
-                        raise
-                    delay = backoff.next()
-                    self.log.warning(kv(action="object_retry", bucket=ref.bucket, key=ref.key, attempt=attempt,
-                                        reason=getattr(exc, "reason", None) or getattr(exc, "code", ""),
-                                        detail=str(exc), retry_in=round(delay, 1)))
-                    attempt += 1
-                    if self.stop.wait(delay):
-                        raise StopRequested() from None
-
-    def _ingest_once(self, ref: ObjectRef) -> None:
-        bucket, key = ref.bucket, ref.key
-        known = ref.version_id or ref.etag.strip('"')
-        with HeldObject(self.checkpoint, self.stop, ref, log=self.log, metrics=self.metrics) as held:
-            if known and held.take(object_id(bucket, key, known)).done:  # the lease before the read
-                self._already_done(ref)
-                return
-            self._read_held(ref, held)
-
-    def _read_held(self, ref: ObjectRef, held: HeldObject) -> None:
-        bucket, key = ref.bucket, ref.key
-        response = self.store.get(bucket, key, ref.version_id)
-        body = response["Body"]
         try:
-            version = response.get("VersionId") or ref.version_id or str(response.get("ETag", "")).strip('"')
-            oid = object_id(bucket, key, version)
-            lease = held.lease if held.lease is not None and held.lease.oid == oid else held.take(oid)
-            start = lease.position
-            if lease.done:
-                self._already_done(ref)
-                return
-            if wants_check(ref):  # a CrowdStrike FDR file: its size and MD5 (fdr_checks)
-                precheck(ref, response)
-            keyed = logtypes.by_key(key) if self.cfg.log_type_for(key) == "auto" else None
-            if keyed is not None and keyed.whole_object:
-                self._whole_object(keyed, ref, response, oid)
-                return
-            # response["Body"]: an FDR file read whole by precheck is read again from its spool
-            self._stream(ref, response["Body"], oid, start, response.get("LastModified"))
-        except OSError as exc:
-            # The connection dropped mid-body.
-            raise ObjectError(bucket, key, "read_interrupted", f"{type(exc).__name__}: {exc}", retryable=True) from None
-        except Exception as exc:
-            if type(exc).__module__.startswith(("botocore", "urllib3")):
-                detail = f"{type(exc).__name__}: {exc}"
-                raise ObjectError(bucket, key, "read_interrupted", detail, retryable=True) from None
-            raise
-        finally:
-            try:
-                body.close()
-            except Exception:  # noqa: BLE001 - closing a broken stream may fail any way; nothing is lost
-                pass
-
-    def _already_done(self, ref: ObjectRef) -> None:
-        self.metrics.add("objects_already_done")
-        self.log.debug(kv(action="object_already_done", bucket=ref.bucket, key=ref.key))
-
-    def _whole_object(self, log_type: logtypes.LogType, ref: ObjectRef, response: dict, oid: str) -> None:
-        handler = self.whole_object_handlers.get(log_type.name)
-        if handler is None:
-            self.log.info(kv(action="digest_skipped", bucket=ref.bucket, key=ref.key, log_type=log_type.name))
-            self.checkpoint.finish(oid)
-            self.metrics.add("objects_done")
-            return
-        handler(ref, response, oid)
-        self.metrics.add("objects_done")
-
-    def _bad_record(self, ref: ObjectRef, counter: List[int]) -> Callable[[int, BadRecord], None]:
-        def report(position: int, bad: BadRecord) -> None:
-            counter[0] += 1
-            self.metrics.error(bad.reason)
-            self.metrics.add("bad_records")
-            self.log.error(kv(action="bad_record", bucket=ref.bucket, key=ref.key, position=position,
-                              reason=bad.reason, detail=bad.detail))
-        return report
-
-    def _stream(self, ref: ObjectRef, body, oid: str, start: int, modified) -> None:
-        bucket, key = ref.bucket, ref.key
-        began = time.monotonic()
-        fallback_time = epoch_to_text(modified.timestamp() if modified is not None else time.time())
-        bad = [0]
-        content_hash = self.digests.hasher_for(key) if self.digests is not None else None
-        # The log type an FDR notification names for the file counts where the input says auto.
-        # (A log_type_rules rule that matches the key counts before it.)
-        configured = self.cfg.log_type_for(key)
-        log_type = ref.log_type if ref.log_type and configured == "auto" else configured
-        body, check = checked(ref, body)
-        events = ObjectEvents(body, bucket=bucket, key=key, log_type=log_type, start=start,
-                              fallback_time=fallback_time, sourcetype=self.cfg.sourcetype,
-                              on_bad=self._bad_record(ref, bad), content_hash=content_hash,
-                              options=self.cfg.reader_options)
-        if check is not None:
-            events = CheckedEvents(events, check, ref)
-        written = self.delivery.write_object(events, source=f"s3://{bucket}/{key}", oid=oid)
-        if events.whole_object:
-            handler = self.whole_object_handlers.get(events.log_type.name) if events.log_type else None
-            if handler is None:
-                self.log.info(kv(action="digest_skipped", bucket=bucket, key=key))
-            else:  # a digest recognised by its content: read it again, whole, for its handler
-                handler(ref, self.store.get(bucket, key, ref.version_id), oid)
-        elif content_hash is not None and "sha256" in events.meta:
-            self.digests.log_finished(bucket, key, content_hash)
-        if events.untimed:
-            self.log.debug(kv(action="time_from_last_modified", bucket=bucket, key=key, events=events.untimed))
-        self.metrics.add("objects_done")
-        self.metrics.add("events", written.events)
-        self.metrics.add("bytes", written.chars)
-        lag = round(time.time() - ref.event_time, 1) if ref.event_time else None
-        if lag is not None:
-            self.metrics.lag(lag)
-        self.log.info(kv(action="object_done", bucket=bucket, key=key, sourcetype=events.sourcetype or None,
-                         events=written.events, bad_records=bad[0], bytes=written.chars, resumed_at=start or None,
-                         seconds=round(time.monotonic() - began, 3), lag_seconds=lag))
+            ok = self.ingest.read_objects(note.objects, message_id=message_id, receive_count=receive_count)
+        except StopRequested:
+            return RETURN
+        return DELETE if ok else LEAVE

@@ -4,8 +4,13 @@
 the decoder its log type names (:mod:`.decoders`), decides the log type (:mod:`.logtypes`)
 and yields the events of every position from ``start`` on. Positions (records, bad records,
 header lines) are counted identically on every read of the same object, which is what lets
-the checkpoint resume mid-object. The collector, the doctor's object check, the bench and
-the tests read objects through this one class.
+the checkpoint resume mid-object. The one-object path (:mod:`.ingest`), the doctor's object
+check, the bench and the tests read objects through this one class.
+
+Whole-object log types (``LogType.whole_object``: a CloudTrail digest file, an AWS test
+file) are decided here and only here: by the key or the input's log type before anything
+is read, else by the first record. Such an object yields no events; its body, whole, is
+:attr:`ObjectEvents.whole_body` for the caller's handler, so it is never fetched twice.
 """
 
 from __future__ import annotations
@@ -20,9 +25,63 @@ from .errors import ObjectError
 from .logtypes import NOT_EVENT, LogType
 from .objects import as_text, decompressed, iter_body, looks_binary
 
-__all__ = ["ObjectEvents", "read_records"]
+__all__ = ["ObjectEvents", "read_records", "WHOLE_OBJECT_MAX"]
 
 _DECODERS = {"json": decode_json, "lines": decode_lines, "csv": decode_csv}
+#: Bytes of a body kept, until its log type is decided, to hand a whole object found by
+#: content to its handler without a second GetObject (a digest lists an hour of files: a few
+#: hundred KB at most; :data:`.integrity.intake.MAX_DIGEST_BYTES` is the same bound).
+WHOLE_OBJECT_MAX = 64 << 20
+
+
+class _Recording:
+    """A body that keeps the bytes read from it, up to ``cap``, until ``stop()``."""
+
+    def __init__(self, body, cap: int):
+        self.body, self.cap = body, cap
+        self.parts: list = []
+        self.size = 0
+        self.recording = True
+        self.overflow = False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.body.read(size)
+        if self.recording and chunk:
+            self.size += len(chunk)
+            if self.size > self.cap:
+                self.stop()
+                self.overflow = True
+            else:
+                self.parts.append(chunk)
+        return chunk
+
+    def stop(self) -> None:
+        self.recording, self.parts = False, []
+
+    def replay(self) -> "_Replay":
+        return _Replay(b"".join(self.parts), self.body)
+
+    def close(self) -> None:
+        self.body.close()
+
+
+class _Replay:
+    """The bytes already read of a body, then the rest of it: the whole body again."""
+
+    def __init__(self, head: bytes, body):
+        self.head, self.body = head, body
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            if size is None or size < 0:
+                head, self.head = self.head, b""
+                return head + self.body.read()
+            head, self.head = self.head[:size], self.head[size:]
+            return head
+        return self.body.read(size)
+
+    def close(self) -> None:
+        self.body.close()
 
 
 def _hashed(chunks: Iterator[bytes], content_hash) -> Iterator[bytes]:
@@ -63,6 +122,9 @@ class ObjectEvents:
         fallback_time: epoch text used for records with no usable time (LastModified).
         sourcetype: the input's sourcetype override, or "".
         on_bad: called with ``(position, BadRecord)`` for each bad record from ``start`` on.
+        keep_whole: keep the bytes read until the log type is decided, so that a whole
+            object found by content is :attr:`whole_body` (set when the caller has a
+            handler for whole objects; otherwise nothing is kept).
         content_hash: fed every uncompressed byte of the object (``update(bytes)``,
             ``hexdigest()``); when the object was read to its end, ``meta["sha256"]`` holds
             the hex digest (a CloudTrail log file, for digest validation). The whole object
@@ -75,8 +137,11 @@ class ObjectEvents:
         log_type: the object's :class:`LogType` (None until the first record is seen).
         sourcetype: the sourcetype of its events.
         untimed: events that took ``fallback_time``.
-        whole_object: True when the object turned out to be no list of records (a
-            CloudTrail digest file read by content): nothing was yielded.
+        whole_object: True when the object is no list of records (a ``whole_object`` log
+            type, by key or input log type before iterating, else by its first record):
+            nothing is yielded.
+        whole_body: the whole object's body, unread (with ``keep_whole``, or decided before
+            iterating), for its handler; None otherwise.
         meta: what is kept with the finished object in the checkpoint (small values).
     """
 
@@ -91,6 +156,7 @@ class ObjectEvents:
         fallback_time: str = "0",
         sourcetype: str = "",
         on_bad: Optional[Callable[[int, BadRecord], None]] = None,
+        keep_whole: bool = False,
         content_hash=None,
         options: Optional[Mapping[str, str]] = None,
     ):
@@ -112,8 +178,16 @@ class ObjectEvents:
         else:
             self._fixed = logtypes.by_key(key)
         self.sourcetype = sourcetype or (self._fixed.sourcetype if self._fixed else "")
+        self.whole_body = None
+        self._recording: Optional[_Recording] = None
+        if self._fixed is not None and self._fixed.whole_object:
+            self.whole_object, self.log_type, self.whole_body = True, self._fixed, body
+        elif keep_whole and (self._fixed is None or self._fixed.decoder == "json"):
+            self.body = self._recording = _Recording(body, WHOLE_OBJECT_MAX)
 
     def __iter__(self) -> Iterator[Tuple[str, str]]:
+        if self.whole_object:
+            return iter(())
         if self._content_hash is None:
             return self._events(read_records(self.body, self.bucket, self.key, self._fixed))
         return self._hashed_events(self._content_hash)
@@ -139,7 +213,7 @@ class ObjectEvents:
             if reader is None:
                 lt = self._decide(item)
                 if lt.whole_object:
-                    self.whole_object = True
+                    self._whole_by_content()
                     return
                 reader = lt.new_reader(**{name: self._options.get(name, "") for name in lt.options})
             stamp = reader(item)
@@ -170,4 +244,15 @@ class ObjectEvents:
             lt = fixed
         self.log_type = lt
         self.sourcetype = self._sourcetype or lt.sourcetype
+        if self._recording is not None and not lt.whole_object:
+            self._recording.stop()  # records: nothing more is kept
         return lt
+
+    def _whole_by_content(self) -> None:
+        self.whole_object = True
+        recording = self._recording
+        if recording is not None:
+            if recording.overflow:
+                raise ObjectError(self.bucket, self.key, "invalid_digest",
+                                  f"larger than {WHOLE_OBJECT_MAX} bytes: not a {self.log_type.title} file")
+            self.whole_body = recording.replay()

@@ -46,6 +46,8 @@ class RecordEvents:
     """The ``(time, data)`` events of a notification's records, shaped like
     :class:`.events.ObjectEvents` for :meth:`.delivery.batches.Delivery.write_object`."""
 
+    whole_object = False  # records, never a whole-object file
+
     def __init__(self, records: List[InlineRecord], *, start: int = 0, fallback_time: str = "0",
                  sourcetype: str = ""):
         self.records, self.start, self.fallback_time = records, start, fallback_time

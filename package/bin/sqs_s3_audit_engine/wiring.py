@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional
 
 from .aws import AwsClients, ObjectStore, Queue, build_clients
-from .collector import Collector, WholeObjectHandler
+from .collector import Collector
+from .ingest import WholeObjectHandler
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from .delivery.batches import Delivery, EventSink
 from .delivery.checkpoint import Checkpoint

@@ -11,10 +11,9 @@ of losing or repeating it.
 from __future__ import annotations
 
 import threading
-from typing import List, NamedTuple, Optional, Protocol, Tuple
+from typing import Iterator, List, NamedTuple, Optional, Protocol, Tuple
 
 from ..errors import AwsCallError, ObjectError, StopRequested
-from ..events import ObjectEvents
 
 __all__ = ["BATCH_RECORDS", "BATCH_CHARS", "EventSink", "SinkClosed", "Delivery", "Written"]
 
@@ -36,6 +35,18 @@ class Progress(Protocol):
     def advance(self, oid: str, next_position: int) -> None: ...
 
     def finish(self, oid: str, meta: Optional[dict] = None) -> None: ...
+
+
+class Events(Protocol):
+    """What :meth:`Delivery.write_object` reads: ``(time, data)`` events and where they are
+    (:class:`..events.ObjectEvents`, :class:`..notification_records.RecordEvents`)."""
+
+    position: int
+    sourcetype: str
+    meta: dict
+    whole_object: bool
+
+    def __iter__(self) -> Iterator[Tuple[str, str]]: ...
 
 
 class Written(NamedTuple):
@@ -67,8 +78,9 @@ class Delivery:
         self.stop = stop or threading.Event()
         self.window, self.max_chars = window, max_chars
 
-    def write_object(self, events: ObjectEvents, *, source: str, oid: str) -> Written:
-        """Write every event of ``events``, then mark the object finished (with ``events.meta``).
+    def write_object(self, events: Events, *, source: str, oid: str) -> Written:
+        """Write every event of ``events``, then mark the object finished (with ``events.meta``)
+        unless it turned out to be a whole object (no events: its handler finishes it).
 
         Raises:
             StopRequested: the input is stopping (after the batch in hand was written and
@@ -97,7 +109,8 @@ class Delivery:
             self._flush(source, events.sourcetype, batch, oid, events.position)
             count += len(batch)
             total_chars += chars
-        self.checkpoint.finish(oid, events.meta or None)
+        if not events.whole_object:  # a whole object is finished by whoever handles it (ingest.py)
+            self.checkpoint.finish(oid, events.meta or None)
         return Written(count, total_chars)
 
     def _flush(self, source: str, sourcetype: str, batch: List[Tuple[str, str]], oid: str, position: int) -> None:

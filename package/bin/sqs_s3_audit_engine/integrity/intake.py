@@ -1,6 +1,5 @@
 """Where the collector meets the digest checks: a few calls, no knowledge of the checks.
 
-- :meth:`DigestIntake.is_digest`: a key CloudTrail writes digests under;
 - :meth:`DigestIntake.hasher_for`: a :class:`ContentHash` for a CloudTrail log file, fed with
   the object's uncompressed chunks while it is read, or None (not a CloudTrail log key, or
   ``cloudtrail_digests = skip``), so other objects cost nothing;
@@ -24,7 +23,7 @@ from ..metrics import kv
 from ..objects import decompressed, iter_body
 from ..timestamps import epoch_to_text
 from .completeness import ContentHash, Presence, record_log_hash
-from .digest import DigestError, parse_key
+from .digest import DigestError
 from .validator import SOURCETYPE, DigestValidator
 
 __all__ = ["DigestIntake", "s3_locate", "CLOUDTRAIL_LOG_KEY", "MAX_DIGEST_BYTES"]
@@ -58,10 +57,6 @@ class DigestIntake:
     def validating(self) -> bool:
         return self.validator is not None
 
-    @staticmethod
-    def is_digest(key: str) -> bool:
-        return "CloudTrail-Digest/" in key and parse_key(key) is not None
-
     def hasher_for(self, key: str) -> Optional[ContentHash]:
         if self.validator is None or not CLOUDTRAIL_LOG_KEY.search(key):
             return None
@@ -72,7 +67,9 @@ class DigestIntake:
             record_log_hash(self.validator.state, bucket, key, hasher.hexdigest())
 
     def handle(self, ref, response: dict, oid: str) -> None:
-        """The collector's whole-object handler for ``cloudtrail_digest`` objects."""
+        """The whole-object handler for ``cloudtrail_digest`` objects (:mod:`..ingest`), registered
+        only with ``cloudtrail_digests = validate``; the one-object path logs ``digest_skipped``
+        otherwise."""
         self.digest_object(ref.bucket, ref.key, response)
         if self.finish is not None:
             self.finish(oid)
@@ -84,8 +81,7 @@ class DigestIntake:
             ObjectError: the object is not a readable digest (``invalid_digest``), or gzip errors.
         """
         if self.validator is None:
-            self.log.info(kv(action="digest_skipped", bucket=bucket, key=key))
-            return
+            raise ValueError("no digest validator: cloudtrail_digests = skip (wiring registers no handler then)")
         parts, size = [], 0
         for chunk in decompressed(iter_body(response["Body"]), bucket, key):
             size += len(chunk)

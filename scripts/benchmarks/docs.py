@@ -184,12 +184,15 @@ events for {s['exactness']['records']:,} records, {len(s['exactness']['problems'
 once, its `<data>` parsing back to the source record, its `<time>` the record's `eventTime`.
 
 How the input keeps the round trips off the workers' path (`collector.py`, `fates.py`,
-`visibility.py`): up to `3 x max_workers` messages are received and unfinished at once, so received
-messages wait for every busy worker; one receiver thread per 4 workers keeps asking for as many
-messages as there are free places (a ReceiveMessage brings at most 10); a worker that has flushed
-a message's events hands its delete to a fates thread and takes the next message at once; deletes
-(and give-backs on stop) go out as `DeleteMessageBatch` / `ChangeMessageVisibilityBatch` of up to 10,
-each entry's failure handled on its own; the S3 pool holds a connection per worker.
+`visibility.py`, `receiving.py`): up to `3 x max_workers` messages are received and unfinished at
+once, so received messages wait for every busy worker; one receiver thread per 8 workers asks for as
+many messages as there are free places (a ReceiveMessage brings at most 10), never for only 1 or 2
+while received messages still wait, and for a full 10 while half the workers' worth wait; a worker
+that has flushed a message's events hands its delete to a fates thread and takes the next message at
+once; deletes (and give-backs on stop) go out as `DeleteMessageBatch` /
+`ChangeMessageVisibilityBatch` of up to 10 (a batch waits up to 0.25 s to fill), each entry's failure
+handled on its own; the local checkpoint journal commits concurrent objects' lines with one write and
+one fsync (group commit); the S3 pool holds a connection per worker.
 
 Before this design (issue 15, same rig, one quick round of 60 objects): 5.3 / 16.5 / 39.8 objects/s
 with 1 / 4 / 16 workers at 50 ms, 32% / 26% / 30% of the GetObject loop; one GetObject, one
@@ -240,6 +243,10 @@ fsync on and off (8 workers, 200 objects, two interleaved rounds: 46 and 66 obje
 66 and 62 without) did not single fsync out. One worker at 50 ms, where a round trip dominates,
 reaches the target.
 """)
+    if results.get("small_fast"):
+        from .small_fast import markdown as fast_markdown
+
+        parts.append(fast_markdown(results["small_fast"], results["small_fast"].get("when", "")))
     if rows:
         parts.append(f"""
 ## 2. Cost against object size
@@ -326,6 +333,16 @@ Exactness: {t['exactness_checked_events']:,} events parsed back, {len(t['exactne
 """)
     parts += [render(results[name]) for name, render in SECTIONS if results.get(name)]
     s16 = (f"{s['runs']['getobject/50/16']['objects_per_s']:,.0f}" if s and "getobject/50/16" in s["runs"] else "less")
+    fast = ""
+    if results.get("small_fast"):
+        from .small_fast import advice
+
+        fast = "\n" + advice(results["small_fast"]) + """ More workers help while
+the input's CPU stays under a core; once `top` shows the input near 100% of one core, add a second
+input on the same queue instead (its own process) with `checkpoint_store = dynamodb`: the shared
+checkpoint keeps two inputs from writing an object twice on redelivery, which two local journals
+cannot. `max_workers` goes up to 64 (192 messages received and unfinished at most).
+"""
     parts.append(f"""
 ## Choosing max_workers
 
@@ -340,7 +357,7 @@ grows by ~13 MB per worker busy with a large object (one 1 GB object 68 MB, four
 108 MB; eight 1 GB objects with 8 workers 158 MB after 60 s, in a separate check of the same build)
 and by under 1 MB per worker for small objects. 8 is the better default for many small objects over
 a real network; 4 keeps memory lowest when objects are large.
-""")
+{fast}""")
     parts.append("""
 ## Reproduce
 

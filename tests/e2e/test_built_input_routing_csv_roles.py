@@ -211,3 +211,48 @@ def test_an_organisation_trail_is_read_with_the_queue_role_and_the_bucket_role(p
 def _log(tmp_path, name) -> str:
     path = str(tmp_path / f"var/log/splunk/ta_sqs_s3_audit_{name}.log")
     return open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+
+
+def _checkpoint_positions(journal) -> list:
+    found = []
+    for line in open(journal, encoding="utf-8"):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a line cut by the kill
+        if "n" in entry:
+            found.append(int(entry["n"]))
+    return found
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS)[:1])
+def test_sigkill_mid_csv_object_then_restart_resumes_by_row_with_at_most_one_window_again(
+        python, moto_server, vendor, splunkd, tmp_path):
+    # Every seventh row holds a quoted line break, so rows and lines differ: the restart
+    # resumes at a row (a checkpoint position), not at a line.
+    name = f"csvkill-{os.getpid()}-{int(time.time()) % 10000}"
+    feed = vendor.create_feed(name, name, visibility_timeout=3)
+    vendor.drain(feed.queue_url)
+    rows = 30000
+    body = "id,user,note\r\n" + "".join(
+        f'{i},user{i % 50},"{"two" + chr(13) + chr(10) + "lines" if i % 7 == 0 else "one line, quoted"}"\r\n'
+        for i in range(rows))
+    vendor.put_object(feed.bucket, "exports/big.csv.gz", gzip.compress(body.encode()))
+    xml = input_xml(splunkd.base_url, SESSION_KEY, str(tmp_path / "ckpt"), "ck",
+                    _base(moto_server, feed, log_type="csv", max_workers="1"))
+    first = RunningInput(PYTHONS[python], xml, str(tmp_path))
+    first.wait_for(lambda: first.event_count() >= 8000, 60)
+    first.kill()
+    written_first = parse_events(first.stdout, closed=False)
+    assert 0 < len(written_first) < rows
+    positions = _checkpoint_positions(tmp_path / "ckpt" / "ck.ckpt.jsonl")
+    # The header is a position but no record: the first window is the header and 1,000 rows.
+    assert positions and positions[0] <= 1001 and max(b - a for a, b in zip(positions, positions[1:])) <= 1000
+    second = RunningInput(PYTHONS[python], xml, str(tmp_path))
+    second.wait_for(lambda: vendor.depth(feed.queue_url) == 0, 90)
+    second.terminate()
+    ids = [json.loads(e["data"])["id"] for e in written_first + parse_events(second.stdout)]
+    assert set(ids) == {str(i) for i in range(rows)}  # nothing lost
+    assert len(ids) - rows <= 1000  # at most one checkpoint window written again
+    assert json.loads(written_first[7]["data"])["note"] == "two\r\nlines"
+    assert "resumed_at=" in open(tmp_path / "var/log/splunk/ta_sqs_s3_audit_ck.log", encoding="utf-8").read()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from . import large_e2e
 from .common import ROOT
 from .report import TARGET_CEILING, checks, svg_chart
 
@@ -116,7 +117,8 @@ Downloading and writing the XML stream come on top of both, so the share end to 
 
 
 SECTIONS = (("shared_checkpoint", shared_checkpoint_section), ("log_readers", log_readers_section),
-            ("xml_writer", xml_writer_section), ("hash_cost", hash_cost_section))
+            ("xml_writer", xml_writer_section), ("hash_cost", hash_cost_section),
+            ("large_e2e", large_e2e.docs_section))
 
 
 def write(results: dict) -> None:

@@ -21,7 +21,7 @@ import os
 import subprocess
 import time
 
-from .common import OUT, input_python, median, say
+from .common import OUT, input_python, loadavg, median, say
 from . import rig as rig_module
 from .rig import HERE, Rig
 
@@ -64,6 +64,7 @@ def run(quick: bool = False) -> dict:
         version = subprocess.run([path, "-c", "import platform; print(platform.python_version())"],
                                  capture_output=True, text=True).stdout.strip()
         pythons[version] = path
+    load_start = loadavg()
     files = objects()
     paths = list(files.values())
     mb = sum(len(gzip.decompress(open(p, "rb").read())) for p in paths) / 1e6
@@ -139,6 +140,7 @@ def run(quick: bool = False) -> dict:
         out["pythons"][version] = row
     if before:
         out["before_app"] = before
+    out["loadavg"] = [load_start, loadavg()]
     out["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return out
 
@@ -190,7 +192,7 @@ per record, delete); each under Python 3.9 and 3.13, {r['rounds']} interleaved r
 the first poll until every event is on stdout and the queue is empty. The floor runs on the same files
 with the same Python (`floor.py`), nothing written: bare gunzip; gunzip + `json.loads` of the
 document; gunzip + each record parsed in turn (`raw_decode` from one record to the next). CPU columns use the CPU seconds of the input process (the floor's own), steadier than wall time
-when other work shares the machine{before}.
+when other work shares the machine{before}.{_load(r)}
 
 | Python | add-on events/s | MB/s | straightforward events/s | MB/s | add-on vs straightforward (every round) | same, CPU time | before |
 |---|---:|---:|---:|---:|---:|---:|---:|
@@ -209,14 +211,37 @@ under load its wall-time share can exceed 100%; per CPU second is the comparison
 {_PROFILE}"""
 
 
+def _load(r: dict) -> str:
+    if not r.get("loadavg"):
+        return ""
+    start, end = (", ".join(f"{x:.1f}" for x in la) for la in r["loadavg"])
+    return (f" Load average (1, 5, 15 min) {start} at the start, {end} at the end on 2 CPUs: other work"
+            " shared the machine, and the single-threaded straightforward input loses most from it, so"
+            " wall-time ratios move with the load (see every round); the CPU-time ratio moves less.")
+
+
 _PROFILE = """
 Where the time goes, per record and per uncompressed MB (`scripts/benchmarks/stages.py`, in process,
-one core, CPU time, best of 3 interleaved rounds, 3 of these objects, 60,000 records, 83 MB; measured
-by hand on 2026-12-03 on the shared 2-core machine under load, so steps are good to about ±0.5 us):
+one core, CPU time, best of 3 interleaved rounds, 3 of these objects, 60,000 records, 83 MB, allocator
+tuned as the input tunes it; measured by hand on 2026-12-03 09:05 UTC on the shared 2-core machine,
+load average 6-8, so steps are good to about ±0.5 us):
 
-| stage | Python 3.9 us/record | Python 3.13 us/record |
+| stages, cumulative | Python 3.9.18 us/record | Python 3.13.0 us/record |
 |---|---:|---:|
-{STAGES}
+| gunzip (`decompressed`, 1 MiB steps) | 1.18 (0.85 ms/MB) | 1.20 (0.86 ms/MB) |
+| + SHA-256 of the inflated bytes (digest validation) | 1.88 | 1.93 |
+| + UTF-8 decoding | 1.95 | 2.05 |
+| gunzip, decode, split and parse records (`read_records`, no hash) | 7.82 | 8.21 |
+| + `event_text` (compact-JSON check) | 8.46 | 8.62 |
+| `ObjectEvents`: + hash, timestamps, positions | 9.87 | 9.88 |
+| + `Delivery`: batches of 1,000, checkpoint lines (sink drops events) | 10.33 | 10.24 |
+| + `XmlEventWriter` to a null stream | 11.33 (8.19 ms/MB) | 11.16 (8.06 ms/MB) |
+| + checkpoint fsync per batch (wall time) | 11.72 | 11.45 |
+
+So per record: inflating ~1.2 us, hashing ~0.7, decoding ~0.1, splitting and parsing ~6 (the C
+parser most of it), the compact check ~0.5, timestamps and positions ~0.6, batching and checkpoint
+~0.4, the XML writer ~1; about 11.5 us (8.3 ms per MB) in all on one core, against ~6 us per record
+for gunzip + each record parsed in turn in `floor.py`.
 
 End to end the input also reads the HTTP body (urllib3), writes the XML stream to the stdout pipe,
 writes and fsyncs a checkpoint line per batch of 1,000 (fsync waits without the CPU: other workers

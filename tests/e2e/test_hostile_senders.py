@@ -168,3 +168,40 @@ def test_a_flood_of_sns_topics_keeps_warnings_and_the_log_bounded(python, vendor
     assert vendor.depth(feed.dlq_url) == 0
     log = tmp_path / "var" / "log" / "splunk" / "ta_sqs_s3_audit_topics.log"
     assert max(len(line) for line in open(log, encoding="utf-8")) < 2000
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS), ids=sorted(PYTHONS))
+def test_memory_bombs_keep_a_four_worker_input_under_200_mb(python, vendor, tmp_path):
+    # The shapes of issue 19's finding 1, at once on 4 workers: the 48 KiB gzip object of
+    # {"Records":[...], "m0":[{},{},...], ...} (40 MB of text; the old decoder grew by 1.2 GB),
+    # a record of 2.5 million empty objects, and an OTLP resourceLogs element of 32 MiB.
+    feed = vendor.create_feed(f"mem-{python}-{os.getpid()}-{time.time_ns() % 10**6}".lower(),
+                              f"mem-{python}-{os.getpid()}-{time.time_ns() % 10**6}", visibility_timeout=30,
+                              max_receives=1)
+    record = json.dumps(RECORD, separators=(",", ":"))
+    empties = "[" + ",".join(["{}"] * 330_000) + "]"
+    members = "{" + '"Records":[' + record + "]," + ",".join(f'"m{n}":{empties}' for n in range(40)) + "}"
+    log_record = {"timeUnixNano": "1741105800000000000", "body": {"stringValue": "x" * 200}}
+    otlp = json.dumps({"resourceLogs": [{"resource": {}, "scopeLogs": [{"scope": {}, "logRecords": [
+        log_record] * 120_000}]}]}, separators=(",", ":"))
+    objects = {
+        "bomb/members.json.gz": gzip.compress(members.encode(), 9),
+        "bomb/empties.json.gz": gzip.compress(('{"Records":[' + "[" + ",".join(["{}"] * 2_500_000) + "]," + record
+                                               + "]}").encode(), 9),
+        "bomb/otlp.json.gz": gzip.compress(otlp.encode(), 9),
+        "bomb/members-2.json.gz": gzip.compress(members.replace("e-0", "e-1").encode(), 9),
+    }
+    assert len(objects["bomb/members.json.gz"]) < 64 << 10
+    for key, body in objects.items():
+        vendor.put_object(feed.bucket, key, body)
+
+    splunkd, run = start(PYTHONS[python], vendor, tmp_path, "mem", feed, max_workers="4")
+    peak = drain_and_stop(run, vendor, feed, splunkd, timeout=300)
+
+    ids = sorted(json.loads(e["data"]).get("eventID", "otlp") for e in parse_events(run.stdout))
+    assert ids == ["e-0", "e-0", "e-1"], ids  # the OTLP element and the empties record are bad records
+    entries = log_entries(tmp_path, "mem")
+    bad = {(e.get("key"), e.get("reason")) for e in entries if e.get("action") == "bad_record"}
+    assert {("bomb/empties.json.gz", "record_too_large"), ("bomb/otlp.json.gz", "record_too_large")} <= bad
+    print(f"peak VmHWM of the input: {peak // 1024} MB")
+    assert peak < 200 * 1024, f"peak RSS {peak // 1024} MB"

@@ -25,6 +25,7 @@ import re
 from typing import Iterable, Iterator, NamedTuple, Optional, Union
 
 from .errors import ObjectError
+from .text_cursor import MAX_VALUES, values_in
 from .text_cursor import Cursor as _Reader
 from .text_cursor import Invalid as _Invalid
 from .text_cursor import TooDeep as _TooDeep
@@ -43,8 +44,16 @@ __all__ = [
 #: A record larger than this is reported (``record_too_large``) and skipped. Splunk's
 #: own TRUNCATE for CloudTrail is 8 MiB.
 MAX_RECORD_CHARS = 8 << 20
-#: An OTLP ``resourceLogs`` element holds many log records; it is read whole.
-MAX_OTLP_RESOURCE_CHARS = 256 << 20
+#: An OTLP ``resourceLogs`` element holds many log records; it is read whole, up to this
+#: size (beyond: a ``record_too_large`` bad record, skipped without being parsed).
+MAX_OTLP_RESOURCE_CHARS = 8 << 20
+#: The members of a top-level object other than its record array are kept only until the
+#: array starts (an object without one is a record itself): at most this many characters
+#: and :data:`.text_cursor.MAX_VALUES` values together; after the array they are skipped
+#: without being parsed.
+MAX_OTHER_MEMBERS_CHARS = MAX_RECORD_CHARS
+#: Nothing is ever skipped for being too long (skipping keeps no text).
+_NO_LIMIT = 1 << 62
 #: Keys whose array value holds the records.
 STREAM_KEYS = ("Records", "results", "resourceLogs", "configurationItems")
 _STREAM_KEY_AHEAD = re.compile(r'"(Records|results|resourceLogs|configurationItems)"\s*:\s*\[')
@@ -245,6 +254,10 @@ def _array(reader: _Reader, origin: str, limit: int) -> Iterator[Decoded]:
         except _TooDeep as exc:  # skipped by counting brackets: the walk resumes after it
             reader.skip_value(limit)
             yield BadRecord("too_deep", str(exc))
+        except _TooLarge as exc:  # likewise, whatever its length: nothing of it is kept
+            if not exc.consumed:
+                reader.skip_value(_NO_LIMIT)
+            yield BadRecord("record_too_large", str(exc))
         else:
             if otlp:
                 yield from _otlp_records(value)
@@ -259,10 +272,12 @@ def _array(reader: _Reader, origin: str, limit: int) -> Iterator[Decoded]:
 
 
 def _walk_object(reader: _Reader) -> Iterator[Decoded]:
-    """A top-level object: stream its record array, keep its other (small) members."""
+    """A top-level object: stream its record array; its other members are kept (bounded)
+    only while no record array has started, and skipped unparsed after one has."""
     reader.take("{")
     others: dict = {}
-    streamed = False
+    kept_chars = kept_values = 0
+    streamed = overflow = False
     if reader.peek() == "}":
         reader.pos += 1
     else:
@@ -275,13 +290,34 @@ def _walk_object(reader: _Reader) -> Iterator[Decoded]:
             if name in STREAM_KEYS and reader.peek() == "[":
                 reader.pos += 1
                 streamed = True
+                others.clear()
                 limit = MAX_OTLP_RESOURCE_CHARS if name == "resourceLogs" else MAX_RECORD_CHARS
                 yield from _array(reader, name, limit)
+            elif streamed or overflow:
+                reader.skip_ws()
+                reader.skip_value(_NO_LIMIT)
             else:
                 reader.skip_ws()
-                others[name], _ = reader.value(MAX_RECORD_CHARS)
+                try:
+                    value, raw = reader.value(MAX_RECORD_CHARS)
+                except _TooLarge as exc:  # too long or too many values for one record: not kept
+                    if not exc.consumed:
+                        reader.skip_value(_NO_LIMIT)
+                    overflow = True
+                    others.clear()
+                else:
+                    kept_chars += len(raw) + len(name)
+                    kept_values += values_in(raw, 0, len(raw)) + 1
+                    if kept_chars > MAX_OTHER_MEMBERS_CHARS or kept_values > MAX_VALUES:
+                        overflow = True
+                        others.clear()
+                    else:
+                        others[name] = value
             if reader.take(",}") == "}":
                 break
+    if overflow and not streamed:
+        raise _TooLarge(f"an object without a record array, longer than {MAX_OTHER_MEMBERS_CHARS} characters "
+                        f"or {MAX_VALUES} values", consumed=True)
     if not streamed:
         yield Item(others, None, "")
 

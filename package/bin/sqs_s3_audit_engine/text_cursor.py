@@ -1,5 +1,12 @@
 """A cursor over decompressed text chunks with just enough look-ahead to parse one JSON
-value or one line at a time, in bounded memory (used by :mod:`.decoders`)."""
+value or one line at a time, in bounded memory (used by :mod:`.decoders`).
+
+Bounded whatever the text: a value that spans chunks is first delimited by a scan that
+counts brackets and steps over strings (each chunk scanned once, then joined once), so
+reading it is linear in its length, never re-parsed from its start after each chunk; a
+value longer than the caller's limit, or holding more than :data:`MAX_VALUES` JSON values
+(the parsed form of ``[{},{},...]`` takes some 25 times its text), is refused before it is
+parsed (:class:`TooLarge`)."""
 
 from __future__ import annotations
 
@@ -7,7 +14,10 @@ import json
 import re
 from typing import Iterable
 
-__all__ = ["Cursor", "Invalid", "TooDeep", "TooLarge", "TOO_DEEP"]
+__all__ = ["Cursor", "Invalid", "TooDeep", "TooLarge", "TOO_DEEP", "MAX_VALUES", "values_in"]
+
+#: JSON values one parsed record may hold (about 20 MB parsed at worst: empty objects)
+MAX_VALUES = 1 << 18
 
 _raw_decode = json.JSONDecoder().raw_decode
 #: Text kept ahead of the cursor before a value is parsed (a record of up to this many
@@ -46,13 +56,14 @@ class TooLarge(Exception):
 class Cursor:
     """A cursor over text chunks with just enough look-ahead to parse one value."""
 
-    __slots__ = ("_chunks", "buf", "pos", "eof")
+    __slots__ = ("_chunks", "buf", "pos", "eof", "_few_values")
 
     def __init__(self, chunks: Iterable[str]):
         self._chunks = iter(chunks)
         self.buf = ""
         self.pos = 0
         self.eof = False
+        self._few_values = None  # the buffer whose rest holds at most MAX_VALUES values, once counted
 
     def fill(self) -> bool:
         if self.eof:
@@ -94,13 +105,25 @@ class Cursor:
         return self.buf[self.pos:self.pos + size]
 
     def value(self, limit: int):
-        """Parse the JSON value at the cursor: (value, exact source text)."""
+        """Parse the JSON value at the cursor: (value, exact source text).
+
+        Raises:
+            TooLarge: longer than ``limit`` characters or more than :data:`MAX_VALUES`
+                values (``consumed`` False: the cursor still stands at its start).
+        """
         if len(self.buf) - self.pos < AHEAD and not self.eof:
             # A record cut by the buffer's end is parsed twice, and the failed parse costs a
             # JSONDecodeError that counts the lines of the whole buffer: read on first.
             self.fill()
         while True:
             buf, pos = self.buf, self.pos
+            if buf is not self._few_values:
+                if values_in(buf, pos, len(buf)) <= MAX_VALUES:
+                    self._few_values = buf  # no value in the rest of this buffer can hold too many
+                else:
+                    self._check_values(limit)  # delimits this value; refuses it when it holds too many
+                    if self.buf is not buf:
+                        continue  # more text was read: look again
             try:
                 value, end = _raw_decode(buf, pos)
             except RecursionError:
@@ -111,6 +134,10 @@ class Cursor:
                     raise Invalid(f"{exc.msg} at character {exc.pos - pos} of the record") from None
                 if len(buf) - pos > limit:
                     raise TooLarge(f"record longer than {limit} characters") from None
+                if buf[pos] in '{["':
+                    if self._gather(limit) >= 0:  # the whole value is in the buffer now
+                        continue
+                    raise Invalid(f"{exc.msg} (the object ends inside a record)") from None
                 if not self.fill():
                     raise Invalid(f"{exc.msg} (the object ends inside a record)") from None
                 continue
@@ -124,8 +151,55 @@ class Cursor:
             self.pos = end
             return value, buf[pos:end]
 
+    def _check_values(self, limit: int) -> None:
+        """The value at the cursor, delimited: TooLarge when it holds more than MAX_VALUES values."""
+        end, _depth, _in_string, _resume = _scan(self.buf, self.pos, 0, False)
+        if end < 0:
+            if self.buf[self.pos] not in '{["':
+                return
+            end = self._gather(limit)
+            if end < 0:
+                return  # the object ends inside it: value() says so
+        count = values_in(self.buf, self.pos, end)
+        if count > MAX_VALUES:
+            raise TooLarge(f"record of {count} JSON values or more, more than {MAX_VALUES}")
+
+    def _gather(self, limit: int) -> int:
+        """Read chunks until the buffer holds the whole value at the cursor (an object, array
+        or string): each chunk scanned once, joined once. Returns the value's end in the
+        buffer, or -1 when the text ends first.
+
+        Raises:
+            TooLarge: the value is longer than ``limit`` characters (the cursor at its start).
+        """
+        buf, pos = self.buf, self.pos
+        end, depth, in_string, resume = _scan(buf, pos, 0, False)
+        if end >= 0:
+            return end
+        parts = [buf[pos:]]
+        size = len(parts[0])
+        carry = buf[resume:]
+        while end < 0:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                self.eof = True
+                break
+            text = carry + chunk
+            end, depth, in_string, resume = _scan(text, 0, depth, in_string)
+            if end >= 0:
+                end += size - len(carry)
+            carry = text[resume:] if end < 0 else ""
+            parts.append(chunk)
+            size += len(chunk)
+            if end < 0 and size > limit:
+                self.buf, self.pos = "".join(parts), 0
+                raise TooLarge(f"record longer than {limit} characters")
+        self.buf, self.pos = "".join(parts), 0
+        return end
+
     def skip_value(self, limit: int) -> None:
-        """Move past the value at the cursor without decoding it (after ``TooDeep``).
+        """Move past the value at the cursor without decoding it (after ``TooDeep``, or a
+        value not wanted): an object, array or string; anything else is parsed (it is short).
 
         Runs of brackets are counted and strings stepped over, with no recursion; what is
         passed is dropped as it goes, so memory stays bounded.
@@ -134,6 +208,9 @@ class Cursor:
             Invalid: the object ends inside the value.
             TooLarge: the value is longer than ``limit`` characters (the cursor is inside it).
         """
+        if self.peek() not in '{["':
+            self.value(1 << 16)
+            return
         depth = 0
         in_string = False
         origin = self.pos  # where the value started, in the current buffer's indices
@@ -145,6 +222,8 @@ class Cursor:
                 end = _STRING_BODY.match(buf, self.pos).end()
                 if end < len(buf) and buf[end] == '"':
                     self.pos, in_string = end + 1, False
+                    if depth == 0:  # the value was this string
+                        return
                     continue
                 self.pos = end  # the string goes on in the next chunk (a trailing backslash is kept)
             else:
@@ -198,3 +277,38 @@ class Cursor:
                 text = self.buf[self.pos:]
                 self.pos = len(self.buf)
                 return text[:-1] if text.endswith("\r") else text
+
+
+def values_in(text: str, start: int, end: int) -> int:
+    """An upper bound of the JSON values in ``text[start:end]`` (separators and containers)."""
+    return text.count(",", start, end) + text.count("{", start, end) + text.count("[", start, end)
+
+
+def _scan(text: str, i: int, depth: int, in_string: bool):
+    """Where the value that started before ``i`` ends, from the state (depth, in_string)
+    reached at ``i``: ``(end, depth, in_string, resume)``; ``end`` is -1 when ``text``
+    ends first, and scanning goes on from ``text[resume:]`` followed by the next chunk (a
+    string's trailing backslash is scanned again with what follows it)."""
+    size = len(text)
+    while True:
+        if in_string:
+            stop = _STRING_BODY.match(text, i).end()
+            if stop < size and text[stop] == '"':
+                i, in_string = stop + 1, False
+                if depth == 0:
+                    return i, 0, False, i
+                continue
+            return -1, depth, True, stop
+        match = _STRUCTURE.search(text, i)
+        if match is None:
+            return -1, depth, False, size
+        run = match.group()
+        if run == '"':
+            in_string = True
+        elif run[0] in "[{":
+            depth += len(run)
+        elif len(run) >= depth:
+            return match.start() + depth, 0, False, match.start() + depth
+        else:
+            depth -= len(run)
+        i = match.end()

@@ -29,17 +29,23 @@ from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
+from urllib3.exceptions import HTTPError
 
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from .aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from .errors import AwsCallError
+from .retry import AWS_CALL_ATTEMPTS, DYNAMODB_CALL_ATTEMPTS
 
-__all__ = ["AWS_ERRORS", "AwsClients", "BatchFailure", "build_session", "build_clients", "dynamodb_client",
+__all__ = ["AWS_ERRORS", "BODY_ERRORS",
+           "AwsClients", "BatchFailure", "build_session", "build_clients", "dynamodb_client",
            "queue_endpoint", "Queue", "ObjectStore", "wrap_error", "is_retryable"]
 
 # An answer that is not from AWS (a proxy's error page) surfaces as ResponseParserError,
 # which is not a BotoCoreError: it is an AWS call failure all the same.
 AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+#: What reading a GetObject body raises when the connection drops mid-body: botocore's errors,
+#: urllib3's that botocore lets through (``ProtocolError``, ``ReadTimeoutError``), and OSError.
+BODY_ERRORS = AWS_ERRORS + (HTTPError, OSError)
 _SESSION_NAME = re.compile(r"[^\w+=,.@-]")
 
 _HINTS = {
@@ -97,7 +103,7 @@ def wrap_error(call: str, exc: BaseException, resource: str = "") -> AwsCallErro
 def botocore_config(proxy: ProxyConfig, pool_size: int = 10) -> Config:
     """Retries, timeouts and proxy shared by every client."""
     kwargs: Dict[str, Any] = dict(
-        retries={"mode": "standard", "max_attempts": 6},
+        retries={"mode": "standard", "max_attempts": AWS_CALL_ATTEMPTS},
         connect_timeout=10,
         read_timeout=40,
         max_pool_connections=max(pool_size, 10),
@@ -189,7 +195,8 @@ class AwsClients:
 
 # Checkpoint calls are small and on the write path: fail over to the input's own retries
 # (and a clean stop within 10 s) sooner than the long S3 reads may.
-_DYNAMODB_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"mode": "standard", "max_attempts": 4})
+_DYNAMODB_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"mode": "standard",
+                                                                               "max_attempts": DYNAMODB_CALL_ATTEMPTS})
 
 
 def dynamodb_client(session: boto3.Session, cfg: InputConfig, config: Config):

@@ -31,6 +31,7 @@ from .errors import AwsCallError, NotificationError, ObjectError
 from .events import ObjectEvents
 from .ingest import log_type_of
 from .notifications import TEST_EVENT, parse_notification
+from .retry import CHECK_CALL_ATTEMPTS
 
 __all__ = [
     "CheckResult", "PASS", "WARN", "FAIL", "MIN_VISIBILITY",
@@ -399,7 +400,8 @@ def check_public_keys(cfg: InputConfig, clients: AwsClients, proxy: ProxyConfig)
     from .integrity.public_keys import PERMISSION
 
     try:
-        quick = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "max_attempts": 2})
+        quick = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard",
+                                                                        "max_attempts": CHECK_CALL_ATTEMPTS})
         config = botocore_config(proxy).merge(quick)
         client = clients.session.client("cloudtrail", region_name=cfg.region, config=config)
         keys = client.list_public_keys().get("PublicKeyList", [])

@@ -57,7 +57,7 @@ from .delivery.batches import Delivery
 from .delivery.checkpoint import Checkpoint
 from .delivery.leases import LocalLeases
 from .errors import NotificationError, StopRequested
-from .fates import FATE_LINGER, Fates
+from .fates import FATE_LINGER, Fate, Fates
 from .ingest import Ingest, WholeObjectHandler
 from .receiving import Intake, every, receivers_for
 from .metrics import Metrics, kv
@@ -67,9 +67,7 @@ from .notifications import TEST_EVENT, parse_notification
 from .retry import ErrorReporter
 from .visibility import VisibilityKeeper
 
-__all__ = ["Collector", "WholeObjectHandler", "DELETE", "LEAVE", "RETURN"]
-
-DELETE, LEAVE, RETURN = "delete", "leave", "return"
+__all__ = ["Collector", "WholeObjectHandler"]
 
 
 class Collector:
@@ -193,19 +191,19 @@ class Collector:
                 self.ingest.forget_current()
                 self._intake.done()
 
-    def handle(self, message: dict) -> str:
+    def handle(self, message: dict) -> Fate:
         """Work on one message and carry out its fate; returns the fate. A delete or a
         give-back goes to :class:`.Fates` (batched; carried out before ``run`` returns, or
         before this returns when the collector is not running)."""
         try:
-            fate = RETURN if self.stop.is_set() else self._process(message)
+            fate = Fate.RETURN if self.stop.is_set() else self._process(message)
         except BaseException:
             self._untrack(message)  # left: it comes back after the visibility timeout
             raise
         fates = self._fates or Fates(self.sqs, self.log, self.metrics)
-        if fate == DELETE:
+        if fate == Fate.DELETE:
             fates.delete(message)
-        elif fate == RETURN:
+        elif fate == Fate.RETURN:
             fates.give_back(message)
         else:
             self.metrics.add("messages_left")
@@ -218,7 +216,7 @@ class Collector:
         if self._keeper is not None:
             self._keeper.untrack(message["ReceiptHandle"])
 
-    def _process(self, message: dict) -> str:
+    def _process(self, message: dict) -> Fate:
         message_id = message.get("MessageId", "")
         receive_count = message.get("Attributes", {}).get("ApproximateReceiveCount")
         try:
@@ -228,14 +226,14 @@ class Collector:
             self.log.error(kv(action="unusable_notification", message_id=message_id,
                               receive_count=receive_count, reason=str(exc),
                               detail="left for the queue's redrive policy (dead-letter queue)"))
-            return LEAVE
+            return Fate.LEAVE
         if note.kind.endswith(TEST_EVENT):
             self.metrics.add("test_events")
             self.log.info(kv(action="test_event", message_id=message_id))
-            return DELETE
+            return Fate.DELETE
         if note.unrelated:
             self._unrelated.report(note, message_id)
-            return DELETE
+            return Fate.DELETE
         for ignored in note.ignored:
             self.log.debug(kv(action="ignored_record", message_id=message_id, detail=ignored))
         if note.records:
@@ -243,9 +241,9 @@ class Collector:
                 write_records(note, message_id, checkpoint=self.checkpoint, delivery=self.delivery,
                               cfg=self.cfg, metrics=self.metrics, log=self.log)
             except StopRequested:
-                return RETURN
+                return Fate.RETURN
         try:
             ok = self.ingest.read_objects(note.objects, message_id=message_id, receive_count=receive_count)
         except StopRequested:
-            return RETURN
-        return DELETE if ok else LEAVE
+            return Fate.RETURN
+        return Fate.DELETE if ok else Fate.LEAVE

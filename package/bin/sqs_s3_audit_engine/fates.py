@@ -28,24 +28,38 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Callable, Deque, Dict, List, Optional
 
 from .aws import BatchFailure, Queue
 from .errors import AwsCallError
 from .metrics import Metrics, kv
+from .retry import MESSAGE_FATE
 
-__all__ = ["Fates", "BATCH_ENTRIES", "FATE_LINGER"]
+__all__ = ["Fate", "Fates", "BATCH_ENTRIES", "FATE_LINGER"]
 
 BATCH_ENTRIES = 10  # SQS's limit per batch call
 #: Seconds the input's batch of fewer than 10 fates waits for more (a message deleted this
 #: much later is still hidden: the visibility keeper extends it until its fate is done).
 FATE_LINGER = 0.25
-DELETE, RETURN = "delete", "return"
+
+
+class Fate(str, Enum):
+    """A message's fate, decided by the collector (the table in :mod:`.collector`), carried
+    out here: deleted, left for its visibility timeout (and the redrive policy), or given
+    back at once (visibility 0)."""
+
+    DELETE = "delete"
+    LEAVE = "leave"
+    RETURN = "return"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass
 class _Op:
-    kind: str
+    kind: Fate
     receipt: str
     message_id: str
     attempt: int = 1
@@ -67,8 +81,8 @@ class Fates:
     """
 
     def __init__(self, sqs: Queue, log: logging.Logger, metrics: Metrics, *,
-                 on_done: Optional[Callable[[str], None]] = None, attempts: int = 5, backoff: float = 0.5,
-                 linger: float = 0.0):
+                 on_done: Optional[Callable[[str], None]] = None, attempts: int = MESSAGE_FATE.attempts,
+                 backoff: float = MESSAGE_FATE.base, linger: float = 0.0):
         self.sqs, self.log, self.metrics = sqs, log, metrics
         self.on_done = on_done or (lambda _receipt: None)
         self.attempts, self.backoff, self.linger = attempts, backoff, linger
@@ -82,10 +96,10 @@ class Fates:
 
     # -- handing in ------------------------------------------------------------------
     def delete(self, message: dict) -> None:
-        self._put(_Op(DELETE, message["ReceiptHandle"], message.get("MessageId", "")))
+        self._put(_Op(Fate.DELETE, message["ReceiptHandle"], message.get("MessageId", "")))
 
     def give_back(self, message: dict) -> None:
-        self._put(_Op(RETURN, message["ReceiptHandle"], message.get("MessageId", "")))
+        self._put(_Op(Fate.RETURN, message["ReceiptHandle"], message.get("MessageId", "")))
 
     def _put(self, op: _Op) -> None:
         with self._cond:
@@ -165,7 +179,7 @@ class Fates:
         kind = batch[0].kind
         receipts = {str(i): op.receipt for i, op in enumerate(batch)}
         try:
-            if kind == DELETE:
+            if kind is Fate.DELETE:
                 failed = self.sqs.delete_batch(receipts)
             else:
                 failed = self.sqs.change_visibility_batch(receipts, 0)
@@ -175,12 +189,12 @@ class Fates:
         for i, op in enumerate(batch):
             failure = failed.get(str(i))
             if failure is None:
-                self.metrics.add("messages_deleted" if kind == DELETE else "messages_returned")
+                self.metrics.add("messages_deleted" if kind is Fate.DELETE else "messages_returned")
                 self.on_done(op.receipt)
             elif failure.retryable and op.attempt < self.attempts:
                 op.attempt += 1
                 op.due = time.monotonic() + self.backoff * (2 ** (op.attempt - 2))
-                self.log.warning(kv(action="message_fate_retry", fate=kind, message_id=op.message_id,
+                self.log.warning(kv(action="message_fate_retry", fate=kind.value, message_id=op.message_id,
                                     reason=failure.code, attempt=op.attempt - 1, detail=failure.message))
                 with self._cond:
                     self._retry.append(op)
@@ -189,7 +203,7 @@ class Fates:
 
     def _give_up(self, op: _Op, code: str, detail: str) -> None:
         self.metrics.error(code)
-        self.log.error(kv(action="message_fate_failed", fate=op.kind, message_id=op.message_id, reason=code,
+        self.log.error(kv(action="message_fate_failed", fate=op.kind.value, message_id=op.message_id, reason=code,
                           detail=detail, attempts=op.attempt,
                           outcome="the message stays in the queue and comes back after its visibility timeout; "
                                   "its finished objects are not written again"))

@@ -25,6 +25,7 @@ import threading
 import time
 from typing import Callable, Dict, Iterable, List, Optional
 
+from .aws import BODY_ERRORS
 from .config import InputConfig
 from .decoders import BadRecord
 from .delivery.batches import Delivery
@@ -35,12 +36,10 @@ from .events import ObjectEvents
 from .fdr_checks import CheckedEvents, checked, precheck, wants_check
 from .metrics import Metrics, kv
 from .notifications import ObjectRef
-from .retry import Backoff
+from .retry import CHECKPOINT_WAIT, OBJECT_READ
 from .timestamps import epoch_to_text
 
-__all__ = ["Ingest", "WholeObjectHandler", "OBJECT_ATTEMPTS", "log_type_of"]
-
-OBJECT_ATTEMPTS = 4
+__all__ = ["Ingest", "WholeObjectHandler", "log_type_of"]
 
 #: Handles an object of a ``whole_object`` log type (a CloudTrail digest): called with the
 #: object, the GetObject response (its ``Body`` the whole object, unread) and the object id;
@@ -129,7 +128,7 @@ class Ingest:
         """
         self._current[threading.get_ident()] = ref
         with self._locks.hold(ref.bucket, ref.key):
-            backoff, store_backoff = Backoff(base=0.5, cap=8.0), Backoff(base=1.0, cap=30.0)
+            backoff, store_backoff = OBJECT_READ.backoff(), CHECKPOINT_WAIT.backoff()
             attempt = 1
             while True:
                 try:
@@ -141,7 +140,7 @@ class Ingest:
                     if self.stop.wait(store_backoff.next()):
                         raise StopRequested() from None
                 except (ObjectError, AwsCallError) as exc:
-                    if not exc.retryable or attempt >= OBJECT_ATTEMPTS:
+                    if not exc.retryable or attempt >= OBJECT_READ.attempts:
                         raise
                     delay = backoff.next()
                     self.log.warning(kv(action="object_retry", bucket=ref.bucket, key=ref.key, attempt=attempt,
@@ -174,14 +173,8 @@ class Ingest:
             if wants_check(ref):  # a CrowdStrike FDR file: its size and MD5 (fdr_checks)
                 precheck(ref, response)
             self._write(ref, response, oid, lease.position)
-        except OSError as exc:
-            # The connection dropped mid-body.
+        except BODY_ERRORS as exc:  # the connection dropped mid-body: reading it again may succeed
             raise ObjectError(bucket, key, "read_interrupted", f"{type(exc).__name__}: {exc}", retryable=True) from None
-        except Exception as exc:
-            if type(exc).__module__.startswith(("botocore", "urllib3")):
-                detail = f"{type(exc).__name__}: {exc}"
-                raise ObjectError(bucket, key, "read_interrupted", detail, retryable=True) from None
-            raise
         finally:
             try:
                 body.close()

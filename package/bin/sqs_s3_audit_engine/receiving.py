@@ -25,7 +25,7 @@ from typing import Callable, List, Optional
 from .aws import Queue
 from .errors import AwsCallError
 from .metrics import Metrics, kv
-from .retry import Backoff, ErrorReporter
+from .retry import RECEIVE, ErrorReporter
 
 __all__ = ["Intake", "receivers_for", "places_for"]
 
@@ -70,7 +70,7 @@ class Intake:
     def loop(self, stop: threading.Event, *, keeper, fates, on_recovered: Callable[[], None],
              tick: Optional[Callable[[], None]] = None) -> None:
         """Receive until ``stop``; ``tick`` runs before each receive (summaries, digests)."""
-        backoff = Backoff()
+        backoff = RECEIVE.backoff()
         while not stop.is_set():
             if tick is not None:
                 tick()

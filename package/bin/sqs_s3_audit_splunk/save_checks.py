@@ -30,6 +30,7 @@ from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, parse_input, 
 from sqs_s3_audit_engine.errors import ConfigError
 from sqs_s3_audit_engine.metrics import one_line
 from sqs_s3_audit_engine.table_checks import check_checkpoint_table
+from sqs_s3_audit_engine.retry import CHECK_CALL_ATTEMPTS
 
 from .splunkd_config import SplunkdConfig, SplunkdConfigError
 
@@ -41,7 +42,7 @@ log = logging.getLogger("ta_sqs_s3_audit.save_checks")
 DEFINITIVE_CODES = DENIED_CODES | REJECTED_KEY_CODES | MISSING_QUEUE_CODES | {"ValidationError"}
 #: The checkpoint table's definitive answers: no such table, a wrong key schema, a denial.
 TABLE_CODES = frozenset({"ResourceNotFoundException", "ValidationException"}) | DENIED_CODES
-_QUICK = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=10)
+_QUICK = Config(retries={"mode": "standard", "max_attempts": CHECK_CALL_ATTEMPTS}, connect_timeout=5, read_timeout=10)
 _ONE_TRY = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=3)
 _OTHER_PARTITIONS = ("cn-north-1", "us-gov-west-1")
 _Check = TypeVar("_Check", bound=Callable[..., Optional[str]])

@@ -46,6 +46,7 @@ from typing import Any, Callable, Dict, Optional
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from ..retry import CHECKPOINT_CALL
 from ..aws_errors import DENIED_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from ..errors import StopRequested
 from .leases import DONE, CheckpointUnavailable, Lease, LeaseLost, OutageLog
@@ -90,8 +91,9 @@ class SharedCheckpoint:
     """
 
     def __init__(self, client, *, table: str, region: str, scope: str, owner: str = "",
-                 lease_ttl: float = DEFAULT_LEASE_TTL, retention: float = RETENTION, attempts: int = 3,
-                 clock: Callable[[], float] = time.time, account: str = "<account id>",
+                 lease_ttl: float = DEFAULT_LEASE_TTL, retention: float = RETENTION,
+                 attempts: int = CHECKPOINT_CALL.attempts, clock: Callable[[], float] = time.time,
+                 account: str = "<account id>",
                  log: Optional[logging.Logger] = None):
         self.client, self.table, self.region, self.scope = client, table, region, scope
         self.owner = owner or _owner_id(scope.rsplit("/", 1)[-1])
@@ -306,7 +308,7 @@ class SharedCheckpoint:
             self._held.pop(oid, None)
 
     def _call(self, action: str, method, **kwargs):
-        delay = 0.5
+        delay = CHECKPOINT_CALL.base
         for attempt in range(1, self.attempts + 1):
             self.requests += 1
             try:
@@ -332,7 +334,7 @@ class SharedCheckpoint:
                 raise error
             if self._closed.wait(delay):
                 raise error
-            delay *= 2
+            delay = min(delay * 2, CHECKPOINT_CALL.cap)
         raise AssertionError("unreachable")
 
     def _answered(self, action: str) -> None:

@@ -257,7 +257,9 @@ pages: glibc mapped every megabyte buffer (inflated step, text buffer, batch tex
 afresh and unmapped it on free, about 800 minor faults per uncompressed MB.
 
 What changed (issue 24), each exact: glibc's mmap/trim thresholds fixed at the input's start
-(`malloc_tuning.py`: the buffers are reused, ~25 faults per MB); `iso8601_to_text` remembers parsed
+(`malloc_tuning.py`: the buffers are reused, ~25 faults per MB; the price, a few MB kept for
+reuse: VmHWM 72-76 instead of 70-71 MB for one 100 MB object, 111-113 instead of 105-106 MB for
+four at once with 4 workers, and 160-164 instead of 150-154 MB in the runs above with 8); `iso8601_to_text` remembers parsed
 times (a 5-minute CloudTrail file has ~300 distinct eventTimes for 20,000 records); the text
 cursor reads 64 KiB ahead before parsing, so no record under that size is parsed twice; the
 compact-JSON check looks for `": ` only between a record's first and last space (the same answer,

@@ -8,7 +8,10 @@ on free, and gives the top of the heap back above ``M_TRIM_THRESHOLD``: every su
 buffer then costs a page fault per 4 KiB on first touch. Measured on a 20,000-record
 CloudTrail object (``scripts/benchmarks/stages.py`` style, in process, Python 3.9 and
 3.13): about 800 minor faults per uncompressed MB and a sixth of the CPU time in the
-kernel, against about 25 per MB with the thresholds below, peak RSS unchanged.
+kernel, against about 25 per MB with the thresholds below. The price is a little memory kept
+for reuse: the built input's VmHWM rose from 70-71 to 72-76 MB for one 100 MB object and from
+105-106 to 111-113 MB for four at once with 4 workers (bench rig, 2026-12-03, Python 3.9 and
+3.13; targets 120 and 200 MB).
 
 With ``M_MMAP_THRESHOLD`` fixed at 16 MiB those buffers come from the heap and are
 reused; ``M_TRIM_THRESHOLD`` at 64 MiB keeps freed heap for the next buffer. What the

@@ -39,8 +39,10 @@ def tune() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # no symbol table of the process, or not glibc
+        # The process's own symbols (the interpreter and the C library it is linked with):
+        # no library is loaded by name.
+        mallopt = ctypes.pythonapi.mallopt
+    except AttributeError:  # not glibc
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int

@@ -205,3 +205,22 @@ def test_memory_bombs_keep_a_four_worker_input_under_200_mb(python, vendor, tmp_
     assert {("bomb/empties.json.gz", "record_too_large"), ("bomb/otlp.json.gz", "record_too_large")} <= bad
     print(f"peak VmHWM of the input: {peak // 1024} MB")
     assert peak < 200 * 1024, f"peak RSS {peak // 1024} MB"
+
+
+@pytest.mark.parametrize("python", sorted(PYTHONS), ids=sorted(PYTHONS))
+def test_json_lines_that_only_look_like_a_digest_are_written_as_records(python, vendor, tmp_path):
+    # Issue 19, finding 7: the first record carries digestStartTime and digestEndTime; the
+    # object was taken for a digest, refused by the digest check, and its 50 records lost.
+    feed = vendor.create_feed(f"lookalike-{python}-{os.getpid()}-{time.time_ns() % 10**6}",
+                              f"lookalike-{python}-{os.getpid()}-{time.time_ns() % 10**6}", visibility_timeout=3,
+                              max_receives=2)
+    first = dict(RECORD, eventID="r-0", digestStartTime="2025-03-04T16:00:00Z", digestEndTime="2025-03-04T17:00:00Z")
+    records = [first] + [dict(RECORD, eventID=f"r-{n}") for n in range(1, 50)]
+    vendor.put_object(feed.bucket, "app/lookalike.jsonl", "".join(json.dumps(r) + "\n" for r in records).encode())
+
+    splunkd, run = start(PYTHONS[python], vendor, tmp_path, "lookalike", feed)
+    drain_and_stop(run, vendor, feed, splunkd)
+
+    ids = [json.loads(e["data"])["eventID"] for e in parse_events(run.stdout)]
+    assert ids == [r["eventID"] for r in records]
+    assert vendor.depth(feed.dlq_url) == 0

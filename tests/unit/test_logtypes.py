@@ -153,3 +153,22 @@ def test_a_header_line_is_a_position_but_no_event():
 def test_by_record_falls_back_to_generic_types():
     assert logtypes.by_record(Item([1, 2], "[1,2]", "")).name == "json"
     assert logtypes.by_record(Item("some line", "some line", "line")).name == "text"
+
+
+# -- issue 19, finding 7: content that only looks like a digest --------------------------------------
+def test_json_lines_whose_first_record_looks_like_a_digest_are_records_not_a_digest():
+    import io
+    import json as _json
+
+    from sqs_s3_audit_engine.events import ObjectEvents
+
+    first = {"eventID": "r-0", "digestStartTime": "2025-03-04T16:00:00Z", "digestEndTime": "2025-03-04T17:00:00Z"}
+    records = [first] + [{"eventID": f"r-{n}", "eventTime": "2025-03-04T16:30:00Z"} for n in range(1, 50)]
+    body = "".join(_json.dumps(r) + "\n" for r in records).encode()
+    for keep_whole in (True, False):
+        events = ObjectEvents(io.BytesIO(body), bucket="b", key="logs/app.jsonl", keep_whole=keep_whole)
+        written = [_json.loads(data)["eventID"] for _time, data in events]
+        assert written == [r["eventID"] for r in records] and not events.whole_object
+    # A real digest shape (one JSON value) is still a whole object.
+    events = ObjectEvents(io.BytesIO(_json.dumps(first).encode()), bucket="b", key="logs/d.json", keep_whole=True)
+    assert list(events) == [] and events.whole_object

@@ -203,7 +203,9 @@ class ObjectEvents:
         start, fallback, on_bad = self.start, self.fallback_time, self._on_bad
         reader = None
         position = 0
-        for item in records:
+        records = iter(records)
+        pushed: list = []
+        for item in _pushback(records, pushed):
             if item.__class__ is BadRecord:
                 if position >= start and on_bad is not None:
                     on_bad(position, item)  # type: ignore[arg-type]
@@ -213,8 +215,14 @@ class ObjectEvents:
             if reader is None:
                 lt = self._decide(item)
                 if lt.whole_object:
-                    self._whole_by_content()
-                    return
+                    # A whole object (a digest) is one JSON value: content that only looks like
+                    # one at its first record but goes on is records, written as such (issue 19).
+                    following = next(records, None)
+                    if following is None:
+                        self._whole_by_content()
+                        return
+                    pushed.append(following)
+                    lt = self._decide_records(following)
                 reader = lt.new_reader(**{name: self._options.get(name, "") for name in lt.options})
             stamp = reader(item)
             if stamp.__class__ is BadRecord:  # the reader refused the record (a CSV row's bad time)
@@ -248,6 +256,19 @@ class ObjectEvents:
             self._recording.stop()  # records: nothing more is kept
         return lt
 
+    def _decide_records(self, following) -> LogType:
+        """The log type of an object whose first record looked like a whole object but was not."""
+        lt = self._fixed if self._fixed is not None and not self._fixed.whole_object else None
+        if lt is None and following.__class__ is not BadRecord:
+            lt = logtypes.by_record(following)
+        if lt is None or lt.whole_object:
+            lt = logtypes.by_name("json")
+        self.log_type = lt
+        self.sourcetype = self._sourcetype or lt.sourcetype
+        if self._recording is not None:
+            self._recording.stop()
+        return lt
+
     def _whole_by_content(self) -> None:
         self.whole_object = True
         recording = self._recording
@@ -256,3 +277,15 @@ class ObjectEvents:
                 raise ObjectError(self.bucket, self.key, "invalid_digest",
                                   f"larger than {WHOLE_OBJECT_MAX} bytes: not a {self.log_type.title} file")
             self.whole_body = recording.replay()
+
+
+def _pushback(records: Iterator, pushed: list) -> Iterator:
+    """``records``, with what was read ahead (``pushed``) given back first."""
+    while True:
+        if pushed:
+            yield pushed.pop()
+            continue
+        item = next(records, None)
+        if item is None:
+            return
+        yield item

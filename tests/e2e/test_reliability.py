@@ -155,9 +155,12 @@ def test_faults_between_the_input_and_aws_lose_nothing_duplicate_nothing_and_are
     # tests in test_fleet_checkpoint.py.
     http_faults = [kind for kind in FAULTS if kind != "ddb_throttle"]
     assert all(proxy.counts[kind] >= 1 for kind in http_faults), proxy.counts
-    assert proxy.counts["sts_500"] >= 2 and proxy.faults >= 15
+    # At least ten faults: 24 objects take about a hundred calls now that a receive asks for every
+    # free place and deletes go ten to a call, so 15% of them is about 15, give or take the timing.
+    assert proxy.counts["sts_500"] >= 2 and proxy.faults >= 10
     assert proxy.faults <= 60 + 2 + len(http_faults) + (14 if bursts else 0)
-    assert proxy.seen["sts"] >= 3 and proxy.seen["sqs"] > 30 and proxy.seen["s3"] >= 24 and not proxy.seen["other"]
+    # SQS: queue attributes, receives of up to 10 and deletes of up to 10, retries and faults (about 20 calls)
+    assert proxy.seen["sts"] >= 3 and proxy.seen["sqs"] > 10 and proxy.seen["s3"] >= 24 and not proxy.seen["other"]
     # The proxy credentials came from storage/passwords, URL-quoted correctly, on every request.
     assert proxy.refused_auth == 0 and set(proxy.auth) == {f"{PROXY_USER}:{PROXY_PASSWORD}"}
 

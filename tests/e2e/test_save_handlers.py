@@ -155,3 +155,29 @@ def test_an_input_on_a_missing_queue_is_refused_and_a_readable_one_is_saved_then
     disabled = call(python, installed, splunkd, "sqs_s3_audit", "edit", "in2", {"disabled": "1"})
     assert disabled["status"] == 200
     assert read(splunkd).input_stanza("in2")["disabled"] == "1"
+
+
+def test_a_payload_carrying_disabled_is_still_checked_and_ucc_validation_runs_first(
+        python, installed, splunkd, vendor, moto_server):
+    # Issue 19, finding 11: "disabled" in a payload skipped the checks, whatever else it held.
+    feed = vendor.create_feed(f"save-dis-{python}-{time.time_ns() % 10**8}", f"save-dis-{python}-{time.time_ns() % 10**8}",
+                              notify=False)
+    assert call(python, installed, splunkd, "sqs_s3_audit", "create", "in3",
+                _input(moto_server, feed.queue_url))["status"] == 200
+    missing = f"{moto_server.endpoint}/123456789012/gone-{time.time_ns() % 10**6}"
+    sneaked = call(python, installed, splunkd, "sqs_s3_audit", "edit", "in3",
+                   {"disabled": "0", "sqs_queue_url": missing})
+    assert sneaked["status"] == 400 and sneaked["message"].startswith("sqs_queue_url:")
+    # UCC's own validators (the form's) answer before any AWS call: a queue that does not
+    # exist with a source type the form refuses is refused for the source type.
+    shaped = call(python, installed, splunkd, "sqs_s3_audit", "create", "in4",
+                  dict(_input(moto_server, missing), sourcetype="bad sourcetype!"))
+    assert shaped["status"] == 400 and "Not matching the pattern" in shaped["message"], shaped  # UCC's words
+
+
+def test_the_built_restmap_requires_admin_all_objects_to_write(python):  # noqa: ARG001 - one run per Python is fine
+    restmap = open(os.path.join(APP, "default", "restmap.conf"), encoding="utf-8").read()
+    for stanza in ("[admin:TA_sqs_s3_audit_configuration]", "[admin:TA_sqs_s3_audit_inputs]"):
+        section = restmap.split(stanza, 1)[1].split("\n[", 1)[0]
+        for method in ("post", "put", "delete"):
+            assert f"capability.{method} = admin_all_objects" in section, (stanza, method)

@@ -181,3 +181,22 @@ def test_the_compact_source_check_decides_exactly_as_the_plain_scan():
     for raw in samples:
         expected = raw if _kept_as_is_before(raw) else '{"k":"v"}'
         assert event_text(Item(value, raw, "")) == expected, repr(raw)
+
+
+def test_inflated_steps_are_small_enough_that_json_values_need_no_count(monkeypatch):
+    """192 KiB inflated steps plus the 64 KiB look-ahead keep every buffer within MAX_VALUES
+    characters: the value count (a refusal of records of too many values) is not needed."""
+    import gzip
+    import io
+
+    from sqs_s3_audit_engine import text_cursor
+    from sqs_s3_audit_engine.events import read_records
+
+    records = [dict(CLOUDTRAIL["Records"][i % len(CLOUDTRAIL["Records"])], n=i) for i in range(3000)]
+    body = gzip.compress(json.dumps({"Records": records}, separators=(",", ":")).encode())
+    counted = []
+    real = text_cursor.values_in
+    monkeypatch.setattr(text_cursor, "values_in", lambda *a: counted.append(a[2] - a[1]) or real(*a))
+    got = [json.loads(event_text(i)) for i in read_records(io.BytesIO(body), "b", "k.json.gz")]
+    assert got == records and len(body) < len(json.dumps(records)) // 4
+    assert counted == []

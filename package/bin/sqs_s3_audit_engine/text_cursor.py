@@ -118,7 +118,8 @@ class Cursor:
         while True:
             buf, pos = self.buf, self.pos
             if buf is not self._few_values:
-                if values_in(buf, pos, len(buf)) <= MAX_VALUES:
+                # Each value is at least one character: a short rest needs no count.
+                if len(buf) - pos <= MAX_VALUES or values_in(buf, pos, len(buf)) <= MAX_VALUES:
                     self._few_values = buf  # no value in the rest of this buffer can hold too many
                 else:
                     self._check_values(limit)  # delimits this value; refuses it when it holds too many

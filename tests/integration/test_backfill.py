@@ -19,7 +19,7 @@ def backfill_for(collector, feed, tmp_path, prefix="AWSLogs/", start=0.0):
     log.addHandler(handler)
     log.setLevel(logging.DEBUG)
     log.propagate = False
-    job = Backfill(collector.store.client, collector.ingest.read_object, collector.cfg.wants_key, feed.bucket, prefix,
+    job = Backfill(collector.store, collector.ingest.read_object, collector.cfg.wants_key, feed.bucket, prefix,
                    start, str(tmp_path), "bf", log)
     job.log_lines = handler.lines
     return job

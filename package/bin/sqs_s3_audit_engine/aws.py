@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
-from urllib.parse import urlparse
+from typing import Any, Dict, Iterator, List, Optional
 
 import boto3
 import botocore.session
@@ -31,7 +30,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 from urllib3.exceptions import HTTPError
 
-from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
+from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, queue_base_url
 from .aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from .errors import AwsCallError
 from .retry import AWS_CALL_ATTEMPTS, DYNAMODB_CALL_ATTEMPTS
@@ -208,11 +207,10 @@ def dynamodb_client(session: boto3.Session, cfg: InputConfig, config: Config):
 def queue_endpoint(cfg: InputConfig) -> Optional[str]:
     if cfg.sqs_endpoint_url:
         return cfg.sqs_endpoint_url
-    host = urlparse(cfg.sqs_queue_url).hostname or ""
-    if host.endswith(".amazonaws.com") or host.endswith(".amazonaws.com.cn"):
+    base = queue_base_url(cfg.sqs_queue_url)
+    if base.endswith(".amazonaws.com") or base.endswith(".amazonaws.com.cn"):
         return None  # boto3 resolves the regional endpoint (or AWS_ENDPOINT_URL_SQS)
-    parsed = urlparse(cfg.sqs_queue_url)
-    return f"{parsed.scheme}://{parsed.netloc}"  # a custom or emulated endpoint
+    return base  # a custom or emulated endpoint
 
 
 def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig],
@@ -288,11 +286,9 @@ class Queue:
         except AWS_ERRORS as exc:
             raise wrap_error("sqs:ReceiveMessage", exc, self.url) from None
 
-    def delete(self, receipt_handle: str) -> None:
-        try:
-            self.client.delete_message(QueueUrl=self.url, ReceiptHandle=receipt_handle)
-        except AWS_ERRORS as exc:
-            raise wrap_error("sqs:DeleteMessage", exc, self.url) from None
+    def sibling(self, url: str) -> "Queue":
+        """Another queue reached with the same client (the dead-letter queue)."""
+        return Queue(self.client, url)
 
     def change_visibility(self, receipt_handle: str, seconds: int) -> None:
         try:
@@ -338,7 +334,8 @@ class Queue:
 
 
 class ObjectStore:
-    """S3 reads."""
+    """S3 reads: GetObject, and the listing a backfill walks. Its client may be the
+    bucket's own (``bucket_iam_role``), distinct from the queue's."""
 
     def __init__(self, client):
         self.client = client
@@ -352,3 +349,18 @@ class ObjectStore:
             return self.client.get_object(**kwargs)
         except AWS_ERRORS as exc:
             raise wrap_error("s3:GetObject", exc, f"s3://{bucket}/{key}") from None
+
+    def list_objects(self, bucket: str, prefix: str = "", start_after: str = "") -> Iterator[dict]:
+        """``ListObjectsV2`` entries (``Key``, ``LastModified``, ``ETag``, ``Size``) in key order.
+
+        Raises:
+            AwsCallError: ``s3:ListBucket`` failed (while iterating).
+        """
+        kwargs: Dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+        if start_after:
+            kwargs["StartAfter"] = start_after
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):
+                yield from page.get("Contents", [])
+        except AWS_ERRORS as exc:
+            raise wrap_error("s3:ListBucket", exc, f"arn:aws:s3:::{bucket}") from None

@@ -21,10 +21,10 @@ import threading
 from typing import Callable, Optional
 
 
-from .aws import AWS_ERRORS, wrap_error
 from .errors import AwsCallError, ObjectError, StopRequested
 from .metrics import kv
 from .notifications import ObjectRef
+from .interfaces import ObjectStoreApi
 
 __all__ = ["Backfill"]
 
@@ -35,7 +35,7 @@ class Backfill:
     """Lists and ingests one bucket prefix since a start time.
 
     Args:
-        s3_client: boto3 S3 client (the input's session: role, proxy, endpoint).
+        store: the input's object store (:class:`.aws.ObjectStore`: its listing).
         ingest: the one-object path, ``Ingest.read_object`` (:mod:`.ingest`; raises ObjectError /
             AwsCallError).
         wants_key: the input's key filter.
@@ -44,10 +44,10 @@ class Backfill:
         state_dir, input_name: where progress is kept.
     """
 
-    def __init__(self, s3_client, ingest: Callable[[ObjectRef], None], wants_key: Callable[[str], bool],
+    def __init__(self, store: ObjectStoreApi, ingest: Callable[[ObjectRef], None], wants_key: Callable[[str], bool],
                  bucket: str, prefix: str, start_epoch: float, state_dir: str, input_name: str,
                  log: logging.Logger):
-        self.s3, self.ingest, self.wants_key = s3_client, ingest, wants_key
+        self.store, self.ingest, self.wants_key = store, ingest, wants_key
         self.bucket, self.prefix, self.start_epoch = bucket, prefix, start_epoch
         self.log = log
         self.state_path = os.path.join(state_dir, _SAFE.sub("_", input_name) + ".backfill.json")
@@ -78,38 +78,32 @@ class Backfill:
             return True
         self.log.info(kv(action="backfill_started", bucket=self.bucket, prefix=self.prefix or None,
                          start_after=state.get("after")))
-        paginator = self.s3.get_paginator("list_objects_v2")
-        kwargs = {"Bucket": self.bucket, "Prefix": self.prefix}
-        if state.get("after"):
-            kwargs["StartAfter"] = state["after"]
         failed = 0
         try:
-            for page in paginator.paginate(**kwargs):
-                for entry in page.get("Contents", []):
-                    if stop.is_set():
-                        return False
-                    key = entry["Key"]
-                    modified = entry.get("LastModified")
-                    if modified is not None and modified.timestamp() < self.start_epoch:
-                        continue
-                    if not self.wants_key(key):
-                        continue
-                    ref = ObjectRef(bucket=self.bucket, key=key, etag=str(entry.get("ETag", "")).strip('"'),
-                                    size=entry.get("Size"))
-                    try:
-                        self.ingest(ref)
-                        self.objects += 1
-                    except StopRequested:
-                        return False
-                    except (ObjectError, AwsCallError) as exc:
-                        failed += 1
-                        reason = exc.reason if isinstance(exc, ObjectError) else exc.code
-                        self.log.error(kv(action="backfill_object_failed", bucket=self.bucket, key=key,
-                                          reason=reason, detail=str(exc)))
-                    state["after"] = key
-                    self._save(state)
-        except AWS_ERRORS as exc:
-            error = wrap_error("s3:ListBucket", exc, f"arn:aws:s3:::{self.bucket}")
+            for entry in self.store.list_objects(self.bucket, self.prefix, state.get("after") or ""):
+                if stop.is_set():
+                    return False
+                key = entry["Key"]
+                modified = entry.get("LastModified")
+                if modified is not None and modified.timestamp() < self.start_epoch:
+                    continue
+                if not self.wants_key(key):
+                    continue
+                ref = ObjectRef(bucket=self.bucket, key=key, etag=str(entry.get("ETag", "")).strip('"'),
+                                size=entry.get("Size"))
+                try:
+                    self.ingest(ref)
+                    self.objects += 1
+                except StopRequested:
+                    return False
+                except (ObjectError, AwsCallError) as exc:
+                    failed += 1
+                    reason = exc.reason if isinstance(exc, ObjectError) else exc.code
+                    self.log.error(kv(action="backfill_object_failed", bucket=self.bucket, key=key,
+                                      reason=reason, detail=str(exc)))
+                state["after"] = key
+                self._save(state)
+        except AwsCallError as error:  # s3:ListBucket (each object's failure is handled above)
             self.log.error(kv(action="backfill_failed", bucket=self.bucket, reason=error.code, detail=str(error)))
             return False
         state["done"] = True

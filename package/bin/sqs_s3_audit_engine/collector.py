@@ -51,11 +51,10 @@ import threading
 import time
 from typing import Callable, Dict, Optional
 
-from .aws import ObjectStore, Queue
+from .interfaces import ObjectStoreApi, QueueApi
 from .config import InputConfig
 from .delivery.batches import Delivery
-from .delivery.checkpoint import Checkpoint
-from .delivery.leases import LocalLeases
+from .delivery.leases import LeasedCheckpoint
 from .errors import NotificationError, StopRequested
 from .fates import FATE_LINGER, Fate, Fates
 from .ingest import Ingest, WholeObjectHandler
@@ -92,9 +91,9 @@ class Collector:
         self,
         cfg: InputConfig,
         *,
-        queue: Queue,
-        store: ObjectStore,
-        checkpoint: Checkpoint,
+        queue: QueueApi,
+        store: ObjectStoreApi,
+        checkpoint: LeasedCheckpoint,
         delivery: Delivery,
         log: logging.Logger,
         metrics: Optional[Metrics] = None,
@@ -104,8 +103,6 @@ class Collector:
         wait_seconds: int = 5,
         summary_interval: float = 60.0,
     ):
-        if not hasattr(checkpoint, "acquire"):
-            checkpoint = LocalLeases(checkpoint)  # the local journal: leases in memory
         self.cfg, self.sqs, self.store, self.checkpoint, self.log = cfg, queue, store, checkpoint, log
         self.delivery = delivery
         self.metrics = metrics or Metrics()
@@ -157,7 +154,7 @@ class Collector:
 
     def _receive(self, main: bool = False) -> None:
         def gate() -> None:
-            if not getattr(self.checkpoint, "available", True):
+            if not self.checkpoint.available:
                 self.checkpoint.wait_available(self.stop)  # the store is down: take no new message
 
         def tick() -> None:

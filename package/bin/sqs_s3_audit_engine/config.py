@@ -26,6 +26,7 @@ __all__ = [
     "ProxyConfig",
     "InputConfig",
     "parse_queue_url",
+    "queue_base_url",
     "parse_role_arn",
     "parse_input",
     "parse_role",
@@ -170,6 +171,12 @@ class InputConfig:
         if self.key_exclude_regex is not None and self.key_exclude_regex.search(key):
             return False
         return True
+
+
+def queue_base_url(url: str) -> str:
+    """``scheme://host[:port]`` of a queue URL: the endpoint its queues share."""
+    parsed = urlparse((url or "").strip())
+    return f"{parsed.scheme}://{parsed.netloc}"
 
 
 def parse_queue_url(url: str) -> tuple[str, str, str]:

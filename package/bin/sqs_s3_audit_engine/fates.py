@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable, Deque, Dict, List, Optional
 
-from .aws import BatchFailure, Queue
+from .aws import BatchFailure
 from .errors import AwsCallError
 from .metrics import Metrics, kv
 from .retry import MESSAGE_FATE
+from .interfaces import QueueApi
 
 __all__ = ["Fate", "Fates", "BATCH_ENTRIES", "FATE_LINGER"]
 
@@ -80,7 +81,7 @@ class Fates:
         linger: seconds a batch of fewer than 10 waits for more entries.
     """
 
-    def __init__(self, sqs: Queue, log: logging.Logger, metrics: Metrics, *,
+    def __init__(self, sqs: QueueApi, log: logging.Logger, metrics: Metrics, *,
                  on_done: Optional[Callable[[str], None]] = None, attempts: int = MESSAGE_FATE.attempts,
                  backoff: float = MESSAGE_FATE.base, linger: float = 0.0):
         self.sqs, self.log, self.metrics = sqs, log, metrics

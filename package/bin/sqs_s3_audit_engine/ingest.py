@@ -38,6 +38,7 @@ from .metrics import Metrics, kv
 from .notifications import ObjectRef
 from .retry import CHECKPOINT_WAIT, OBJECT_READ
 from .timestamps import epoch_to_text
+from .interfaces import ObjectStoreApi
 
 __all__ = ["Ingest", "WholeObjectHandler", "log_type_of"]
 
@@ -69,7 +70,7 @@ class Ingest:
         digests: the CloudTrail digest intake (:mod:`.integrity.intake`), or None.
     """
 
-    def __init__(self, cfg: InputConfig, *, store, checkpoint: LeasedCheckpoint, delivery: Delivery,
+    def __init__(self, cfg: InputConfig, *, store: ObjectStoreApi, checkpoint: LeasedCheckpoint, delivery: Delivery,
                  log: logging.Logger, metrics: Metrics,
                  whole_object_handlers: Optional[Dict[str, WholeObjectHandler]] = None, digests=None):
         self.cfg, self.store, self.checkpoint, self.delivery = cfg, store, checkpoint, delivery

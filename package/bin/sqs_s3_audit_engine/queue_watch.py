@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from urllib.parse import urlparse
 
-from .aws import Queue
-from .config import InputConfig
+from .config import InputConfig, queue_base_url
 from .errors import AwsCallError
 from .metrics import Metrics, kv
 from .retry import ErrorReporter
+from .interfaces import QueueApi
 
 __all__ = ["QueueWatch", "dead_letter_url"]
 
@@ -22,14 +21,13 @@ def dead_letter_url(queue_url: str, redrive_policy: str) -> str:
         _, _, _, _, account, name = arn.split(":", 5)
     except (ValueError, KeyError, TypeError):
         return ""
-    parsed = urlparse(queue_url)
-    return f"{parsed.scheme}://{parsed.netloc}/{account}/{name}"
+    return f"{queue_base_url(queue_url)}/{account}/{name}"
 
 
 class QueueWatch:
     """Reads the queue's settings at start and its depths for the summary line."""
 
-    def __init__(self, cfg: InputConfig, queue: Queue, log: logging.Logger, errors: ErrorReporter):
+    def __init__(self, cfg: InputConfig, queue: QueueApi, log: logging.Logger, errors: ErrorReporter):
         self.cfg, self.sqs, self.log, self.errors = cfg, queue, log, errors
         self.visibility_timeout = 30
         self.dead_letter_queue = ""
@@ -68,7 +66,7 @@ class QueueWatch:
             pass
         if self.dead_letter_queue:
             try:
-                dlq = Queue(self.sqs.client, self.dead_letter_queue).attributes(["ApproximateNumberOfMessages"])
+                dlq = self.sqs.sibling(self.dead_letter_queue).attributes(["ApproximateNumberOfMessages"])
                 fields["dead_letter_depth"] = dlq.get("ApproximateNumberOfMessages")
             except AwsCallError:
                 self.dead_letter_queue = ""  # not readable with these permissions: stop asking

@@ -12,10 +12,10 @@ import threading
 import time
 from typing import Dict, List
 
-from .aws import Queue
 from .errors import AwsCallError
 from .fates import BATCH_ENTRIES
 from .metrics import kv
+from .interfaces import QueueApi
 
 __all__ = ["VisibilityKeeper"]
 
@@ -29,7 +29,7 @@ class VisibilityKeeper(threading.Thread):
         log: the input's logger.
     """
 
-    def __init__(self, sqs: Queue, timeout: int, log: logging.Logger):
+    def __init__(self, sqs: QueueApi, timeout: int, log: logging.Logger):
         super().__init__(name="visibility-keeper", daemon=True)
         self.sqs, self.timeout, self.log = sqs, max(int(timeout), 2), log
         self._due: Dict[str, float] = {}

@@ -96,7 +96,7 @@ def build_input(
     store = ObjectStore(clients.s3)
     if checkpoint is None:  # not ``or``: an empty journal has len() 0
         checkpoint = open_checkpoint(cfg, checkpoint_dir, clients, fsync=fsync, log=log)
-    if not hasattr(checkpoint, "acquire"):
+    if isinstance(checkpoint, Checkpoint):
         checkpoint = LocalLeases(checkpoint)  # a journal handed in (tests, bench): leases in memory
     delivery = Delivery(sink, checkpoint, stop=stop or threading.Event())
     digests = build_intake(cfg, clients=clients, proxy=settings.proxy, checkpoint=checkpoint, sink=sink, log=log)

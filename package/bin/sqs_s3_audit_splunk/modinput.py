@@ -176,7 +176,7 @@ def run(text: str, out_binary, err: IO[str]) -> int:
         else:
             return
         if cfg.backfill_bucket:
-            backfill = Backfill(parts.clients.s3, parts.collector.ingest.read_object, cfg.wants_key,
+            backfill = Backfill(parts.store, parts.collector.ingest.read_object, cfg.wants_key,
                                 cfg.backfill_bucket, cfg.backfill_prefix, cfg.backfill_start or 0.0, checkpoint_dir,
                                 cfg.name, log)
             threading.Thread(target=backfill.run, args=(stop,), name="backfill", daemon=True).start()

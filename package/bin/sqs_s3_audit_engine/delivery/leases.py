@@ -53,9 +53,18 @@ class Lease:
 
 
 class LeasedCheckpoint(Protocol):
-    """What the per-object path needs from a checkpoint store (local or shared)."""
+    """What the per-object path and the collector need from a checkpoint store (local or
+    shared): every caller goes through these, none probes for more."""
 
     owner: str
+    lease_ttl: float
+
+    @property
+    def available(self) -> bool:
+        """False while the store cannot be reached (take no new message)."""
+
+    def wait_available(self, stop: threading.Event) -> None:
+        """Return once the store answers again, or ``stop`` is set."""
 
     def position(self, oid: str) -> int:
         """Next position to write: 0 unknown, :data:`DONE` finished."""
@@ -132,6 +141,15 @@ class LocalLeases:
         self.ttl = ttl
         self._held: Dict[str, Lease] = {}
         self._lock = threading.Lock()
+
+    available = True  # a local journal is never "down"
+
+    @property
+    def lease_ttl(self) -> float:
+        return self.ttl
+
+    def wait_available(self, stop: threading.Event) -> None:  # noqa: ARG002 - the protocol's signature
+        """Never waits: a local journal is always available."""
 
     def __getattr__(self, name):
         return getattr(self._checkpoint, name)
@@ -273,7 +291,7 @@ class HeldObject:
                                  detail="another forwarder is writing it: waiting until it is finished or its "
                                         "lease ends"))
                 waited = True
-            poll = min(5.0, max(0.5, float(getattr(self.checkpoint, "lease_ttl", 20.0)) / 4))
+            poll = min(5.0, max(0.5, float(self.checkpoint.lease_ttl) / 4))
             if self.stop.wait(poll):
                 raise StopRequested()
 

@@ -148,7 +148,7 @@ class LocalLeases:
     def lease_ttl(self) -> float:
         return self.ttl
 
-    def wait_available(self, stop: threading.Event) -> None:  # noqa: ARG002 - the protocol's signature
+    def wait_available(self, stop: threading.Event) -> None:
         """Never waits: a local journal is always available."""
 
     def __getattr__(self, name):

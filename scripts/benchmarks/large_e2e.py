@@ -259,11 +259,15 @@ afresh and unmapped it on free, about 800 minor faults per uncompressed MB.
 What changed (issue 24), each exact: glibc's mmap/trim thresholds fixed at the input's start
 (`malloc_tuning.py`: the buffers are reused, ~25 faults per MB; the price, a few MB kept for
 reuse: VmHWM 72-76 instead of 70-71 MB for one 100 MB object, 111-113 instead of 105-106 MB for
-four at once with 4 workers, and 160-164 instead of 150-154 MB in the runs above with 8); `iso8601_to_text` remembers parsed
+four at once with 4 workers, and 160-164 instead of 150-154 MB in the runs above with 8, all
+taken back by the smaller inflate steps below); `iso8601_to_text` remembers parsed
 times (a 5-minute CloudTrail file has ~300 distinct eventTimes for 20,000 records); the text
 cursor reads 64 KiB ahead before parsing, so no record under that size is parsed twice; the
 compact-JSON check looks for `": ` only between a record's first and last space (the same answer,
-~0.4 instead of ~2 us per record). The XML writer was measured and left alone: its per-batch
+~0.4 instead of ~2 us per record); inflate steps of 192 KiB instead of 1 MiB, so that with the
+64 KiB look-ahead a decoder buffer holds at most 262,144 characters and issue 19's JSON value count
+is answered by its length (about 10% less CPU per record in process; VmHWM 69-70 MB for one 100 MB
+object and 93-94 MB for four at once with 4 workers, 121-123 MB with 8 workers on these ten objects). The XML writer was measured and left alone: its per-batch
 check is already one `bytes.translate`, the only per-event work three memchr-fast `in` tests, and
 a C-level rebuild (one `join` of `time + middle + data` per event, counting `& < >` in what the
 translate leaves) came out 15-25% slower.

@@ -11,7 +11,8 @@ CloudTrail object (``scripts/benchmarks/stages.py`` style, in process, Python 3.
 kernel, against about 25 per MB with the thresholds below. The price is a little memory kept
 for reuse: the built input's VmHWM rose from 70-71 to 72-76 MB for one 100 MB object and from
 105-106 to 111-113 MB for four at once with 4 workers (bench rig, 2026-12-03, Python 3.9 and
-3.13; targets 120 and 200 MB).
+3.13; targets 120 and 200 MB), before the inflate step went from 1 MiB to 192 KiB (69-70 and
+93-94 MB since).
 
 With ``M_MMAP_THRESHOLD`` fixed at 16 MiB those buffers come from the heap and are
 reused; ``M_TRIM_THRESHOLD`` at 64 MiB keeps freed heap for the next buffer. What the

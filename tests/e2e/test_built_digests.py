@@ -89,6 +89,7 @@ def test_built_input_validates_digests(python, moto_server, vendor, splunkd, clo
     proc.wait_for(lambda: len(digests_of(proc)) >= 6, 90)
     # the next hour: linked digests, one with a chain that does not match
     nexts = [trail.digest([]) for trail in org]
+    single.previous = mixed  # a forged digest never enters the chain (issue 19): link to the genuine one
     broken = single.digest([])
     fields = json.loads(broken.raw)
     fields["previousDigestSignature"] = "ab" * 256

@@ -97,6 +97,7 @@ def test_altered_unannounced_and_deleted_files_forged_signatures_and_broken_chai
     put(vendor, forged)
     collect(vendor, moto_server, feed, tmp_path, sink, 2, cloudtrail_digest_grace=1)
     assert digest_events(sink)[forged.source]["signature"] == "invalid"
+    trail.previous = first  # a forged digest never enters the chain (issue 19): link to the genuine one
     third = trail.digest([])
     fields = json.loads(third.raw)
     fields["previousDigestSignature"] = "ab" * 256

@@ -294,3 +294,64 @@ def test_an_aws_documented_digest_is_checked_for_its_files_and_its_unknown_key(s
     event = event_of(validator.accept(bucket="example-bucket-name", key=empty["digestS3Object"],
                                       raw=_documented("cloudtrail_digest_empty.json"), metadata={}))
     assert event["files_listed"] == 0 and event["signature"] == "invalid" and "x-amz-meta-signature" in event["signature_reason"]
+
+
+# -- issue 19, findings 4 and 5: forged digests -------------------------------------------------------
+def test_forged_digests_dated_9999_do_not_hide_a_tampered_predecessor(standin):
+    validator, _ = make(standin, grace=0)
+    trail = Trail(standin, "ct-bucket")
+    genuine = trail.digest([])
+    assert event_of(read_digest(validator, genuine))["chain"] == "first"
+    forger = Trail(standin, "ct-bucket")
+    forger.clock = forger.clock.replace(year=9998)
+    for _ in range(60):  # more than the history keeps, each signed with another key
+        forged = forger.digest([], forge=True)
+        assert event_of(read_digest(validator, forged))["signature"] == "invalid"
+    nxt = trail.digest([])
+    fields = json.loads(nxt.raw)
+    fields["previousDigestHashValue"] = "f" * 64  # the predecessor was tampered with
+    broken = event_of(validator.accept(bucket=nxt.bucket, key=nxt.key, raw=json.dumps(fields).encode(),
+                                       metadata=nxt.metadata))
+    assert broken["chain"] == "broken" and broken["result"] == "fail"
+    assert event_of(read_digest(validator, trail.digest([])))["chain"] in ("ok", "gap")
+
+
+def test_chains_are_kept_per_bucket(standin):
+    validator, _ = make(standin, grace=0)
+    one, other = Trail(standin, "bucket-one"), Trail(standin, "bucket-two")
+    assert event_of(read_digest(validator, one.digest([])))["chain"] == "first"
+    assert event_of(read_digest(validator, other.digest([])))["chain"] == "first"  # not a restart of the first
+
+
+def test_a_forged_digest_is_reported_at_once_and_no_listed_file_is_looked_up(standin):
+    asked = []
+
+    def locate(bucket, key):
+        asked.append((bucket, key))
+        return Presence(False)
+
+    validator, clock = make(standin, grace=60, shared=False, locate=locate)
+    trail = Trail(standin, "ct-bucket")
+    files = [trail.log_file() for _ in range(3)]
+    event = event_of(read_digest(validator, trail.digest(files, forge=True)))  # not left pending
+    assert event["signature"] == "invalid" and event["result"] == "fail" and asked == []
+    assert validator.pending_count() == 0
+
+
+def test_after_the_grace_only_the_digests_own_bucket_and_allowed_buckets_are_looked_up(standin):
+    asked = []
+
+    def locate(bucket, key):
+        asked.append(bucket)
+        return Presence(False)
+
+    validator, clock = make(standin, grace=60, shared=False, locate=locate)
+    validator.readable = lambda bucket: bucket == "also-read"
+    trail = Trail(standin, "ct-bucket")
+    files = [trail.log_file() for _ in range(2)]
+    elsewhere = [f.__class__("victim-bucket", f.key, f.raw) for f in (trail.log_file(), trail.log_file())]
+    allowed = [f.__class__("also-read", f.key, f.raw) for f in (trail.log_file(),)]
+    assert read_digest(validator, trail.digest(files + elsewhere + allowed)) is None  # pending
+    clock.now += 61
+    validator.due()
+    assert sorted(set(asked)) == ["also-read", "ct-bucket"]

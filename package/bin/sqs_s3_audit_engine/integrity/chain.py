@@ -6,8 +6,12 @@ in the first digest of a chain: when a trail starts, or logging or log file vali
 turned on again after being off) and "Custom implementations of CloudTrail log file
 integrity validation" (validate each previous digest in turn).
 
-Per chain (trail, account, region) the last digests seen are kept in the checkpoint, so a
-restart does not lose the link, and digests arriving out of order still link up. Verdicts:
+Per chain (the bucket, trail, account and region) the last digests seen are kept in the
+checkpoint, so a restart does not lose the link, and digests arriving out of order still
+link up. Only digests whose signature verifies enter that history (and give its order):
+whoever can write into the bucket can put digests there, and a forged one (dated 9999, say)
+must not push the genuine predecessor of a tampered digest out of the history. A digest
+that does not verify still gets a verdict, against the verified history. Verdicts:
 
 - ``ok``: the previous digest was seen here with that signature and hash;
 - ``broken``: it was seen, but its signature or hash differs from what this digest says;
@@ -43,9 +47,11 @@ class Chains:
         self.state = state
         self._lock = threading.Lock()
 
-    def check(self, *, key: DigestKey, digest: Digest, bucket: str, object_key: str, signature: str) -> ChainVerdict:
-        """The verdict for this digest; it is then remembered as part of its chain."""
-        name = "chain:" + key.chain_id
+    def check(self, *, key: DigestKey, digest: Digest, bucket: str, object_key: str, signature: str,
+              verified: bool = True) -> ChainVerdict:
+        """The verdict for this digest; when its signature ``verified``, it is then remembered
+        as part of its chain."""
+        name = f"chain:{bucket}|{key.chain_id}"
         with self._lock:
             entry = self.state.get(name) or {}
             history: List[dict] = list(entry.get("h") or [])
@@ -53,6 +59,8 @@ class Chains:
                 if seen.get("b") == bucket and seen.get("k") == object_key and seen.get("x") == digest.sha256:
                     return ChainVerdict(seen.get("c", "ok"), seen.get("r", ""), seen.get("p", ""))
             verdict = self._verdict(digest, history)
+            if not verified:
+                return verdict
             history.append({"b": bucket, "k": object_key, "s": signature, "x": digest.sha256,
                             "e": str(digest["digestEndTime"]), "c": verdict.status, "r": verdict.reason,
                             "p": verdict.previous})

@@ -94,14 +94,15 @@ class Presence(NamedTuple):
 
 
 def settle(unseen: Iterable[LogFileEntry], *, shared: bool,
-           locate: Optional[Callable[[str, str], Presence]]) -> Tally:
+           locate: Optional[Callable[[str, str], Presence]],
+           may_locate: Callable[[str], bool] = lambda _bucket: True) -> Tally:
     """After the grace period: files never seen, sorted into verified and modified (read after
     all), ``missing`` and ``not_known_here`` (the latter two in ``unseen`` as source names)."""
     result = Tally()
     names: List[str] = []
     for entry in unseen:
         name = f"s3://{entry.bucket}/{entry.key}"
-        found = locate(entry.bucket, entry.key) if locate is not None else Presence(None)
+        found = locate(entry.bucket, entry.key) if locate is not None and may_locate(entry.bucket) else Presence(None)
         if found.sha256:
             (result.verified if found.sha256 == entry.hash_value else result.modified).append(name)
         elif shared or found.present is False:

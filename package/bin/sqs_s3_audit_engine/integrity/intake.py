@@ -179,6 +179,7 @@ def build_intake(cfg, *, clients, proxy, checkpoint, sink, log: logging.Logger) 
     import socket
 
     from ..aws import botocore_config
+    from ..buckets import bucket_allowed
     from .public_keys import PublicKeys
     from .state import CheckpointState
 
@@ -199,5 +200,6 @@ def build_intake(cfg, *, clients, proxy, checkpoint, sink, log: logging.Logger) 
         state=CheckpointState(checkpoint), public_keys=PublicKeys(client_for=client_for),
         grace=cfg.cloudtrail_digest_grace, shared=shared, locate=s3_locate(clients.s3, checkpoint),
         owner=f"{socket.gethostname()}|{cfg.name}",
+        readable=lambda bucket: bool(cfg.allowed_buckets) and bucket_allowed(cfg.allowed_buckets, bucket),
     )
     return DigestIntake(validator=validator, write=sink.write, log=log, finish=checkpoint.finish)

@@ -57,17 +57,20 @@ class DigestValidator:
         locate: ``locate(bucket, key) -> Presence``: what S3 and the checkpoint say of a
             listed file never seen, asked once the grace period is over.
         owner: who owns the pending digests in a shared store (host and input name).
+        readable: ``readable(bucket)``: whether a listed file's bucket is one the input reads
+            (``allowed_buckets``); only those and the digest's own bucket are looked up.
         clock: epoch seconds (tests).
     """
 
     def __init__(self, *, state: StateStore, public_keys: Optional[PublicKeys], grace: float, shared: bool = False,
                  locate: Optional[Callable[[str, str], Presence]] = None, owner: str = "",
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, readable: Callable[[str], bool] = lambda _bucket: False):
         self.state = state
         self.public_keys = public_keys
         self.grace = grace
         self.shared = shared
         self.locate = locate
+        self.readable = readable  # buckets besides the digest's own that locate may ask S3 about
         self.clock = clock
         self.chains = Chains(state)
         self._pending_name = "pending:" + (owner or socket.gethostname())
@@ -86,7 +89,11 @@ class DigestValidator:
         digest_key = parse_key(key) or _key_from_fields(digest, key)
         signature = str(metadata.get("signature") or "")
         sig_status, sig_reason, permission = self._signature(digest, digest_key, bucket, key, metadata)
-        chain = self.chains.check(key=digest_key, digest=digest, bucket=bucket, object_key=key, signature=signature)
+        chain = self.chains.check(key=digest_key, digest=digest, bucket=bucket, object_key=key, signature=signature,
+                                  verified=sig_status == "valid")
+        # A digest whose signature is invalid is reported at once: its list of files is the
+        # forger's, so it is only compared with what was read (no waiting, no S3 lookups).
+        forged = sig_status == "invalid"
         record = {
             "source": f"s3://{bucket}/{key}",
             "time": _epoch(digest["digestEndTime"]),
@@ -103,7 +110,7 @@ class DigestValidator:
             "signature": [sig_status, sig_reason, permission],
             "chain": [chain.status, chain.reason, chain.previous],
         }
-        event = self._resolve(record, final=self.grace <= 0)
+        event = self._resolve(record, final=self.grace <= 0 or forged)
         if event is not None:
             return event
         with self._lock:
@@ -188,7 +195,10 @@ class DigestValidator:
             record["files"] = [[e.bucket, e.key, e.hash_value, e.hash_algorithm] for e in counted.unseen]
             record["verified"], record["modified"] = verified, counted.modified
             return None
-        late = settle(counted.unseen, shared=self.shared, locate=self.locate)
+        own = record["source"][len("s3://"):].split("/", 1)[0]
+        forged = record["signature"][0] == "invalid"
+        late = settle(counted.unseen, shared=self.shared, locate=None if forged else self.locate,
+                      may_locate=lambda b: b == own or self.readable(b))
         verified += len(late.verified)
         counted.modified += late.modified
         missing, unknown = late.missing, late.not_known_here

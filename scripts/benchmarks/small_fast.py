@@ -110,7 +110,11 @@ entry is formatted once (the rotating file handler formatted each twice), and `m
 object within 1.5x of the loop's), in the 2026-12-03 08:50 UTC run of this part: the input reaches
 93% and 86% of the queue loop at 4 and 8 workers and 16 workers are faster than 8, but at 16 and 32
 workers it reaches about 60-65% of the loop, and its CPU per object is about 1.5-1.7x the loop's
-(about 4 ms against 2.4-3.2 ms). On a shared 2-core machine every process gets a slice of the CPUs,
+(about 4 ms against 2.4-3.2 ms). Run again at a lower load (2026-12-03 09:23 UTC, same command with
+`--workers 4,8,16`, load average 4.2 at start, 7.6 at the end): 43.4 / 75.8 / 127.1 objects/s with
+4 / 8 / 16 workers, 80% / 81% / 89% of the queue loop (54.0 / 94.0 / 143.4), CPU per object
+4.38 / 3.72 / 3.40 ms against the loop's 2.72 / 2.37 / 2.17 ms (1.61x / 1.57x / 1.57x): the rate
+target held at 4, 8 and 16 workers in that run, the CPU target did not. On a shared 2-core machine every process gets a slice of the CPUs,
 so the rate follows the CPU per object: the loop only reads bytes, while the input also decodes the 20
 records, writes 20 XML events and two checkpoint lines per object. Stack samples of the running input
 (py-spy `--gil`, 16 workers, 600 objects): GetObject about half of the input's CPU, its own decode and

@@ -15,6 +15,7 @@ and the digest is still checked for hashes and completeness.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -26,6 +27,9 @@ from ..aws_errors import DENIED_CODES
 __all__ = ["KeyLookup", "PublicKeys", "PERMISSION", "parse_time"]
 
 PERMISSION = "cloudtrail:ListPublicKeys"
+#: regions looked up at most (AWS has some 35); a digest naming more is not checked
+MAX_REGIONS = 64
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
 
 
 @dataclass(frozen=True)
@@ -56,44 +60,63 @@ class PublicKeys:
 
     Args:
         client_for: returns a boto3 ``cloudtrail`` client for a region.
-        retry_after: seconds before a region that denied the call, failed, or lacked a
-            fingerprint is asked again (a forged fingerprint must not cause a call per digest).
+        retry_after: seconds before a region that denied the call or failed is asked again.
+        min_interval: seconds between two listings of a region's keys: however many forged
+            fingerprints arrive, a region is asked at most once per interval (each listing
+            covers the digest's start up to now, so a key CloudTrail rotated to is in it).
         clock: time source (tests).
+
+    No lock is held across a network call but the region's own (lookups in other regions
+    go on); regions are bounded (:data:`MAX_REGIONS`, names shaped like a region), so the
+    keys, clients and locks kept are too.
     """
 
-    def __init__(self, *, client_for: Callable[[str], Any], retry_after: float = 300.0,
+    def __init__(self, *, client_for: Callable[[str], Any], retry_after: float = 300.0, min_interval: float = 30.0,
                  clock: Callable[[], float] = time.monotonic):
         self._client_for = client_for
         self._retry_after = retry_after
+        self._min_interval = min_interval
         self._clock = clock
         self._lock = threading.Lock()
         self._keys: Dict[str, Dict[str, Tuple[bytes, Optional[datetime], Optional[datetime]]]] = {}
-        self._asked: Dict[Tuple[str, str], float] = {}
+        self._fetched: Dict[str, float] = {}  # region -> when its keys were last listed
         self._failure: Dict[str, Tuple[float, KeyLookup]] = {}
+        self._region_locks: Dict[str, threading.Lock] = {}
 
     def lookup(self, *, region: str, fingerprint: str, start: Optional[datetime], end: Optional[datetime]) -> KeyLookup:
         """The key that signed a digest of ``region`` covering ``start``..``end``."""
         with self._lock:
-            found = self._from_cache(region, fingerprint, end)
-            if found is not None:
-                return found
-            now = self._clock()
-            failure = self._failure.get(region)
-            if failure and now - failure[0] < self._retry_after:
-                return failure[1]
-            asked = self._asked.get((region, fingerprint))
-            if asked is not None and now - asked < self._retry_after:
-                return KeyLookup("not_found", reason=f"no public key with fingerprint {fingerprint} in {region}")
-            result = self._fetch(region, start, end)
-            if result is not None:
-                self._failure[region] = (now, result)
-                return result
-            self._failure.pop(region, None)
-            self._asked[(region, fingerprint)] = now
-            found = self._from_cache(region, fingerprint, end)
-            if found is not None:
-                return found
-            return KeyLookup("not_found", reason=f"no public key with fingerprint {fingerprint} in {region}")
+            if region not in self._region_locks:
+                if not _REGION.match(region or ""):
+                    return KeyLookup("error", reason=f"{region[:40]!r} is not an AWS region name")
+                if len(self._region_locks) >= MAX_REGIONS:
+                    return KeyLookup("error", reason=f"more than {MAX_REGIONS} regions named by digests")
+                self._region_locks[region] = threading.Lock()
+            region_lock = self._region_locks[region]
+        with region_lock:  # one ListPublicKeys per region at a time; other regions are not held up
+            with self._lock:
+                found = self._from_cache(region, fingerprint, end)
+                if found is not None:
+                    return found
+                now = self._clock()
+                failure = self._failure.get(region)
+                if failure and now - failure[0] < self._retry_after:
+                    return failure[1]
+                fetched = self._fetched.get(region)
+                if fetched is not None and now - fetched < self._min_interval:
+                    return KeyLookup("not_found",
+                                     reason=f"no public key with fingerprint {fingerprint[:64]} in {region}")
+            result = self._fetch(region, start)  # the network call: no shared lock held
+            with self._lock:
+                if result is not None:
+                    self._failure[region] = (now, result)
+                    return result
+                self._failure.pop(region, None)
+                self._fetched[region] = now
+                found = self._from_cache(region, fingerprint, end)
+                if found is not None:
+                    return found
+            return KeyLookup("not_found", reason=f"no public key with fingerprint {fingerprint[:64]} in {region}")
 
     def _from_cache(self, region: str, fingerprint: str, end: Optional[datetime]) -> Optional[KeyLookup]:
         entry = self._keys.get(region, {}).get(fingerprint)
@@ -106,17 +129,15 @@ class PublicKeys:
             )
         return KeyLookup("found", der=der)
 
-    def _fetch(self, region: str, start: Optional[datetime], end: Optional[datetime]) -> Optional[KeyLookup]:
+    def _fetch(self, region: str, start: Optional[datetime]) -> Optional[KeyLookup]:
         """Fill the cache for ``region``; a KeyLookup only when the call failed."""
         from botocore.exceptions import BotoCoreError, ClientError
         from botocore.parsers import ResponseParserError
 
         kwargs: Dict[str, Any] = {}
         if start is not None:
-            kwargs["StartTime"] = start
-        if end is not None:
-            kwargs["EndTime"] = end
-        keys = self._keys.setdefault(region, {})
+            kwargs["StartTime"] = start  # up to now (no EndTime): the current key too
+        keys: Dict[str, Tuple[bytes, Optional[datetime], Optional[datetime]]] = {}
         try:
             client = self._client_for(region)
             token = None
@@ -147,4 +168,6 @@ class PublicKeys:
             return KeyLookup("error", reason=f"{PERMISSION} failed in {region}: {code}")
         except (BotoCoreError, ResponseParserError, OSError) as exc:
             return KeyLookup("error", reason=f"{PERMISSION} failed in {region}: {type(exc).__name__}")
+        with self._lock:
+            self._keys.setdefault(region, {}).update(keys)
         return None

@@ -178,7 +178,7 @@ def docs_section(r: dict) -> str:
                       f"{p['addon_cpu_mb_per_s']:.1f} | {100 * p['vs_parse_floor']:.0f}% / "
                       f"**{100 * p['cpu_vs_parse_floor']:.0f}%** | {100 * p['vs_each_floor']:.0f}% / "
                       f"**{100 * p['cpu_vs_each_floor']:.0f}%** |")
-    before = ("; **before** is the same build with issue 24's four changes taken out "
+    before = ("; **before** is the same build with issue 24's changes to the input taken out "
               "(`LARGE_E2E_BEFORE`), in the same rounds" if r.get("before_app") else "")
     return f"""
 ## Large CloudTrail objects end to end (issue 24)

@@ -28,7 +28,7 @@ from sqs_s3_audit_engine.config import parse_input
 from sqs_s3_audit_engine.errors import ConfigError
 from sqs_s3_audit_engine.metrics import one_line
 from sqs_s3_audit_splunk.logs import RedactingFilter
-from sqs_s3_audit_splunk.modinput import load_settings
+from sqs_s3_audit_splunk.settings import load_settings
 from sqs_s3_audit_splunk.splunkd_config import SplunkdConfig, SplunkdConfigError
 
 DEFAULT_SPLUNKD_URI = "https://127.0.0.1:8089"

@@ -19,8 +19,9 @@ def backfill_for(collector, feed, tmp_path, prefix="AWSLogs/", start=0.0):
     log.addHandler(handler)
     log.setLevel(logging.DEBUG)
     log.propagate = False
-    job = Backfill(collector.store, collector.ingest.read_object, collector.cfg.wants_key, feed.bucket, prefix,
-                   start, str(tmp_path), "bf", log)
+    job = Backfill(collector.store, collector.ingest.read_object, wants_key=collector.cfg.wants_key,
+                   bucket=feed.bucket, prefix=prefix, start_epoch=start, state_dir=str(tmp_path), input_name="bf",
+                   log=log)
     job.log_lines = handler.lines
     return job
 

@@ -118,15 +118,14 @@ def test_backfill_lists_the_bucket_with_the_bucket_role(vendor, moto_server, tmp
               "s3_endpoint_url": moto_server.endpoint, "sts_endpoint_url": moto_server.endpoint,
               "backfill_bucket": feed.bucket, "backfill_start_date": "2000-01-01"}
     cfg = parse_input("org-backfill", values)
-    from sqs_s3_audit_engine.backfill import Backfill
 
     sink = CollectingSink()
     with moto_server.iam_enforced():
         collector = make_collector(moto_server.endpoint, feed.queue_url, str(tmp_path), sink=sink,
                                    name="org-backfill", role=queue_role, bucket_role=bucket_role, account=account,
                                    backfill_bucket=feed.bucket, backfill_start_date="2000-01-01")
-        backfill = Backfill(collector.parts.store, collector.ingest.read_object, cfg.wants_key, cfg.backfill_bucket,
-                            cfg.backfill_prefix, cfg.backfill_start, str(tmp_path), "org-backfill", log=collector.log)
+        backfill = collector.parts.backfill
+        assert backfill is not None and backfill.bucket == cfg.backfill_bucket, "wiring builds the backfill"
         backfill.run()
     assert len(sink.events) == 4 and {e[0] for e in sink.events} == {f"s3://{feed.bucket}/{key}"}
 

@@ -44,9 +44,9 @@ class Backfill:
         state_dir, input_name: where progress is kept.
     """
 
-    def __init__(self, store: ObjectStoreApi, ingest: Callable[[ObjectRef], None], wants_key: Callable[[str], bool],
-                 bucket: str, prefix: str, start_epoch: float, state_dir: str, input_name: str,
-                 log: logging.Logger):
+    def __init__(self, store: ObjectStoreApi, ingest: Callable[[ObjectRef], None], *,
+                 wants_key: Callable[[str], bool], bucket: str, prefix: str, start_epoch: float, state_dir: str,
+                 input_name: str, log: logging.Logger):
         self.store, self.ingest, self.wants_key = store, ingest, wants_key
         self.bucket, self.prefix, self.start_epoch = bucket, prefix, start_epoch
         self.log = log

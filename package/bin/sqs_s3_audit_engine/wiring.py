@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional
 
 from .aws import AwsClients, ObjectStore, Queue, build_clients
+from .backfill import Backfill
 from .collector import Collector
 from .ingest import WholeObjectHandler
 from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
@@ -29,13 +30,20 @@ __all__ = ["InputParts", "Settings", "build_input", "open_checkpoint"]
 
 @dataclass(frozen=True)
 class Settings:
-    """What an input needs besides its own stanza: account, role, proxy, and the bucket's
-    role (``bucket_iam_role``: S3 and KMS) when it differs from the queue's."""
+    """What an input needs besides its own stanza: account, role, proxy, the bucket's role
+    (``bucket_iam_role``: S3 and KMS) when it differs from the queue's, and the log level.
+    The one settings type: the modular input, the doctor and the tests all pass it here."""
 
     account: AccountConfig
     role: Optional[RoleConfig] = None
     proxy: ProxyConfig = field(default_factory=ProxyConfig)
     bucket_role: Optional[RoleConfig] = None
+    level: str = "INFO"
+
+    def secrets(self) -> tuple:
+        """The values no log line, stderr line or event may show."""
+        return (self.account.secret_access_key, self.role.external_id if self.role else "",
+                self.bucket_role.external_id if self.bucket_role else "", self.proxy.password)
 
 
 @dataclass
@@ -49,6 +57,7 @@ class InputParts:
     checkpoint: Checkpoint
     delivery: Delivery
     collector: Collector
+    backfill: Optional[Backfill] = None
 
 
 def open_checkpoint(cfg: InputConfig, checkpoint_dir: str, clients: Optional[AwsClients] = None,
@@ -85,7 +94,9 @@ def build_input(
     summary_interval: float = 60.0,
     fsync: bool = True,
 ) -> InputParts:
-    """Build one input's parts.
+    """Build one input's parts: clients, queue, object store, checkpoint, delivery, the
+    digest intake, the SNS signature check (``validate_sns_signature``, unless one is handed
+    in), the collector and, with ``backfill_bucket``, the backfill (run by the caller).
 
     Raises:
         AwsCallError: the role could not be assumed (``sts:AssumeRole``).
@@ -103,6 +114,10 @@ def build_input(
     handlers = dict(whole_object_handlers or {})
     if digests.validating:
         handlers.setdefault("cloudtrail_digest", digests.handle)
+    if sns_validator is None and cfg.validate_sns_signature:
+        from .sns import SnsSignatureValidator
+
+        sns_validator = SnsSignatureValidator(proxy=settings.proxy)
     collector = Collector(
         cfg,
         queue=queue,
@@ -117,4 +132,9 @@ def build_input(
         wait_seconds=wait_seconds,
         summary_interval=summary_interval,
     )
-    return InputParts(cfg, clients, queue, store, checkpoint, delivery, collector)
+    backfill = None
+    if cfg.backfill_bucket:
+        backfill = Backfill(store, collector.ingest.read_object, wants_key=cfg.wants_key, bucket=cfg.backfill_bucket,
+                            prefix=cfg.backfill_prefix, start_epoch=cfg.backfill_start or 0.0,
+                            state_dir=checkpoint_dir, input_name=cfg.name, log=log)
+    return InputParts(cfg, clients, queue, store, checkpoint, delivery, collector, backfill)

@@ -15,82 +15,23 @@ import signal
 import sys
 import threading
 import xml.etree.ElementTree as ET
-from typing import IO, Dict, List, Optional
+from typing import IO, Dict, List
 
 from sqs_s3_audit_engine import __version__
-from sqs_s3_audit_engine.backfill import Backfill
-from sqs_s3_audit_engine.config import (
-    AccountConfig,
-    InputConfig,
-    ProxyConfig,
-    RoleConfig,
-    parse_input,
-    parse_proxy,
-    parse_role,
-)
+from sqs_s3_audit_engine.config import parse_input
 from sqs_s3_audit_engine.errors import AwsCallError, ConfigError
 from sqs_s3_audit_engine.metrics import kv, one_line
 from sqs_s3_audit_engine.retry import ErrorReporter
-from sqs_s3_audit_engine.wiring import InputParts, Settings, build_input
+from sqs_s3_audit_engine.wiring import InputParts, build_input
 
 from . import malloc_tuning
 from .event_writer import XmlEventWriter, escape
 from .logs import RedactingFilter, setup_logger
 from .protocol import SCHEME_NAME, parse_input_xml, parse_validation_xml, scheme_xml
+from .settings import load_settings
 from .splunkd_config import SplunkdConfig, SplunkdConfigError
 
-__all__ = ["main", "entry", "load_settings", "validate"]
-
-
-class _Settings:
-    """Everything the input reads from splunkd, already validated."""
-
-    def __init__(self, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig, level: str,
-                 bucket_role: Optional[RoleConfig] = None):
-        self.account, self.role, self.proxy, self.level = account, role, proxy, level
-        self.bucket_role = bucket_role
-
-    def engine(self) -> Settings:
-        """The engine's :class:`Settings` (what ``build_input`` takes)."""
-        return Settings(self.account, self.role, self.proxy, bucket_role=self.bucket_role)
-
-    def secrets(self) -> tuple:
-        """The values no log line, stderr line or event may show."""
-        return (self.account.secret_access_key, self.role.external_id if self.role else "",
-                self.bucket_role.external_id if self.bucket_role else "", self.proxy.password)
-
-
-def _role(splunkd: SplunkdConfig, name: str, parameter: str) -> Optional[RoleConfig]:
-    if not name:
-        return None
-    try:
-        fields = splunkd.iam_role(name)
-    except SplunkdConfigError as exc:
-        raise ConfigError(parameter, str(exc)) from None
-    return parse_role(name, fields)
-
-
-def load_settings(splunkd: SplunkdConfig, cfg: InputConfig) -> _Settings:
-    """Read account, role, proxy and log level; errors name the parameter at fault."""
-    try:
-        fields = splunkd.account(cfg.account)
-    except SplunkdConfigError as exc:
-        raise ConfigError("account", str(exc)) from None
-    account = AccountConfig(
-        name=cfg.account,
-        access_key_id=(fields.get("aws_access_key_id") or "").strip(),
-        secret_access_key=(fields.get("aws_secret_access_key") or "").strip(),
-    )
-    if bool(account.access_key_id) != bool(account.secret_access_key):
-        raise ConfigError("account", f"account {cfg.account!r} has only one of access key id and secret access key")
-    role = _role(splunkd, cfg.iam_role, "iam_role")
-    bucket_role = _role(splunkd, cfg.bucket_iam_role, "bucket_iam_role")
-    try:
-        proxy = parse_proxy(splunkd.proxy() or {})
-        level = splunkd.log_level() or "INFO"
-    except SplunkdConfigError as exc:
-        raise ConfigError("proxy", str(exc)) from None
-    return _Settings(account, role, proxy, level, bucket_role)
+__all__ = ["main", "entry", "validate"]
 
 
 def validate(text: str, out: IO[str]) -> int:
@@ -159,9 +100,7 @@ def run(text: str, out_binary, err: IO[str]) -> int:
         errors = ErrorReporter(log)
         while not stop.is_set():
             try:
-                parts = build_input(cfg, settings.engine(), sink=writer,
-                                    log=log, checkpoint_dir=checkpoint_dir, stop=stop,
-                                    sns_validator=_sns_validator(cfg, settings))
+                parts = build_input(cfg, settings, sink=writer, log=log, checkpoint_dir=checkpoint_dir, stop=stop)
                 built["parts"] = parts
                 break
             except AwsCallError as exc:  # e.g. the role cannot be assumed (yet)
@@ -175,11 +114,8 @@ def run(text: str, out_binary, err: IO[str]) -> int:
                 return
         else:
             return
-        if cfg.backfill_bucket:
-            backfill = Backfill(parts.store, parts.collector.ingest.read_object, cfg.wants_key,
-                                cfg.backfill_bucket, cfg.backfill_prefix, cfg.backfill_start or 0.0, checkpoint_dir,
-                                cfg.name, log)
-            threading.Thread(target=backfill.run, args=(stop,), name="backfill", daemon=True).start()
+        if parts.backfill is not None:
+            threading.Thread(target=parts.backfill.run, args=(stop,), name="backfill", daemon=True).start()
         try:
             parts.collector.run(stop, shutdown_grace=5.0)
         except Exception:  # never a silent exit: say what broke, exit non-zero, splunkd restarts it
@@ -202,14 +138,6 @@ def run(text: str, out_binary, err: IO[str]) -> int:
         built["parts"].checkpoint.close()
     log.info(kv(action="stopped", events_written=writer.events_written))
     return status["code"]
-
-
-def _sns_validator(cfg: InputConfig, settings: _Settings):
-    if not cfg.validate_sns_signature:
-        return None
-    from sqs_s3_audit_engine.sns import SnsSignatureValidator
-
-    return SnsSignatureValidator(proxy=settings.proxy)
 
 
 def main(argv: List[str], stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:

@@ -411,3 +411,38 @@ def test_no_shared_lock_is_held_while_a_region_is_listed(standin):
     release.set()
     slow.join(10)
     assert done, "a lookup in another region waited for the slow one"
+
+
+# -- issue 19, finding 5: pending digests fit the store's item limit and are rate-limited ------------
+class SizedState(MemoryState):
+    """MemoryState that refuses an item over DynamoDB's 400 KB, as the shared checkpoint would."""
+
+    def put(self, name, value):
+        assert len(json.dumps(value)) < 400_000, f"{name}: {len(json.dumps(value))} bytes"
+        super().put(name, value)
+
+
+def test_a_pending_digest_listing_3000_files_is_stored_in_items_under_400_kb(standin):
+    validator, clock = make(standin, grace=900, state=SizedState())
+    trail = Trail(standin, "ct-bucket")
+    files = [trail.log_file() for _ in range(3000)]
+    assert read_digest(validator, trail.digest(files)) is None  # pending, stored in pieces
+    ingest(validator, *files)
+    clock.now += 31
+    [(_source, _when, text)] = validator.due()
+    assert json.loads(text)["files_verified"] == 3000
+
+
+def test_pending_digests_are_looked_at_no_more_than_every_30_seconds(standin):
+    validator, clock = make(standin, grace=900)
+    trail = Trail(standin, "ct-bucket")
+    files = [trail.log_file() for _ in range(3)]
+    assert read_digest(validator, trail.digest(files)) is None
+    reads = []
+    real_get = validator.state.get
+    validator.state.get = lambda name: (reads.append(name), real_get(name))[1]
+    for _ in range(10):  # ten ticks of the receive loop, 2 s apart
+        validator.due()
+        clock.now += 2
+    per_file = [name for name in reads if "CloudTrail/" in name and "#" not in name and "pending" not in name]
+    assert len(per_file) <= 3 * 1, per_file[:5]  # one look in 20 s, not one per tick

@@ -44,6 +44,10 @@ from .state import StateStore
 __all__ = ["DigestValidator", "SOURCETYPE"]
 
 SOURCETYPE = "aws:cloudtrail:digest"
+#: listed files per stored item of a pending digest (about 300 bytes each: far under 400 KB)
+FILES_PER_ITEM = 500
+#: seconds between two looks for the unseen files of one pending digest (before its grace is over)
+RECHECK = 30.0
 
 
 class DigestValidator:
@@ -74,6 +78,7 @@ class DigestValidator:
         self.clock = clock
         self.chains = Chains(state)
         self._pending_name = "pending:" + (owner or socket.gethostname())
+        self._checked: Dict[str, float] = {}  # pending source -> when its files were last looked for
         self._lock = threading.Lock()
 
     # -- arrival ---------------------------------------------------------------------
@@ -114,7 +119,13 @@ class DigestValidator:
         if event is not None:
             return event
         with self._lock:
-            self.state.put(self._record_name(record["source"]), record)  # the record first, then the index
+            name = self._record_name(record["source"])
+            files = record.pop("files")
+            chunks = [files[i:i + FILES_PER_ITEM] for i in range(0, len(files), FILES_PER_ITEM)]
+            for number, chunk in enumerate(chunks):  # each item well under DynamoDB's 400 KB
+                self.state.put(f"{name}#{number}", {"f": chunk})
+            record["chunks"] = len(chunks)
+            self.state.put(name, record)  # the files first, then the record, then the index
             sources = self._sources()
             if record["source"] not in sources:
                 self.state.put(self._pending_name, {"d": sources + [record["source"]]})
@@ -126,11 +137,18 @@ class DigestValidator:
         with self._lock:
             pending = [(source, self.state.get(self._record_name(source))) for source in self._sources()]
         out = []
+        now = self.clock()
         for source, record in pending:
             if not record:  # the index outlived its record (a crash between two writes)
                 self.done(source)
                 continue
-            final = self.clock() - float(record.get("since", 0)) >= self.grace
+            final = now - float(record.get("since", 0)) >= self.grace
+            if not final and now - self._checked.get(source, float("-inf")) < RECHECK:
+                continue  # rate-limited: its unseen files are looked for at most every RECHECK seconds
+            self._checked[source] = now
+            record = dict(record)  # progress is not stored: each look starts from the stored digest
+            if "chunks" in record:
+                record["files"] = self._files(source, int(record["chunks"]))
             event = self._resolve(record, final=final)
             if event is not None:
                 out.append((source, event[0], event[1]))
@@ -139,11 +157,23 @@ class DigestValidator:
     def done(self, source: str) -> None:
         """The event of a pending digest was written: forget it."""
         with self._lock:
+            self._checked.pop(source, None)
             sources = self._sources()
             if source in sources:
                 sources.remove(source)
                 self.state.put(self._pending_name, {"d": sources})
-                self.state.put(self._record_name(source), {})
+                name = self._record_name(source)
+                record = self.state.get(name) or {}
+                self.state.put(name, {})
+                for number in range(int(record.get("chunks") or 0)):
+                    self.state.put(f"{name}#{number}", {})
+
+    def _files(self, source: str, chunks: int) -> list:
+        name = self._record_name(source)
+        files: list = []
+        for number in range(chunks):
+            files.extend((self.state.get(f"{name}#{number}") or {}).get("f") or [])
+        return files
 
     def pending_count(self) -> int:
         with self._lock:

@@ -446,3 +446,26 @@ def test_pending_digests_are_looked_at_no_more_than_every_30_seconds(standin):
         clock.now += 2
     per_file = [name for name in reads if "CloudTrail/" in name and "#" not in name and "pending" not in name]
     assert len(per_file) <= 3 * 1, per_file[:5]  # one look in 20 s, not one per tick
+
+
+def test_a_store_refusing_one_digests_state_fails_that_object_instead_of_holding_a_worker(standin):
+    import io
+    import logging
+
+    from sqs_s3_audit_engine.delivery.leases import CheckpointUnavailable
+    from sqs_s3_audit_engine.errors import ObjectError
+    from sqs_s3_audit_engine.integrity.intake import DigestIntake
+
+    class RefusingState(MemoryState):
+        def put(self, name, value):  # noqa: ARG002 - MemoryState.put's signature
+            raise CheckpointUnavailable(table="t", region="us-east-1", action="dynamodb:PutItem",
+                                        code="ValidationException", cause="error",
+                                        detail="Item size has exceeded the maximum allowed size", hint="")
+
+    validator, _ = make(standin, grace=900, state=RefusingState())
+    trail = Trail(standin, "ct-bucket")
+    digest = trail.digest([trail.log_file()])
+    intake = DigestIntake(validator=validator, write=[].append, log=logging.getLogger("t"))
+    with pytest.raises(ObjectError) as info:
+        intake.digest_object(digest.bucket, digest.key, {"Body": io.BytesIO(digest.raw), "Metadata": digest.metadata})
+    assert info.value.reason == "digest_not_stored"

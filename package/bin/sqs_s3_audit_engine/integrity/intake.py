@@ -18,6 +18,7 @@ import threading
 import time
 from typing import Callable, List, Optional, Tuple
 
+from ..delivery.leases import CheckpointUnavailable
 from ..errors import ObjectError, StopRequested
 from ..metrics import kv
 from ..objects import decompressed, iter_body
@@ -94,6 +95,12 @@ class DigestIntake:
             result = self.validator.accept(bucket=bucket, key=key, raw=b"".join(parts), metadata=metadata)
         except DigestError as exc:
             raise ObjectError(bucket, key, "invalid_digest", str(exc)) from None
+        except CheckpointUnavailable as exc:
+            if exc.code != "ValidationException":
+                raise  # the store is out: the object waits for it like any other
+            # The store refuses this digest's state (not the store as a whole): an error of
+            # this object, left for the dead-letter queue, never a worker waiting forever.
+            raise ObjectError(bucket, key, "digest_not_stored", str(exc)) from None
         source = f"s3://{bucket}/{key}"
         if result is None:
             self.log.info(kv(action="digest_pending", bucket=bucket, key=key, grace=self.validator.grace))

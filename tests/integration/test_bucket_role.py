@@ -19,7 +19,7 @@ import time
 import sample_logs as samples
 from aws_emulator import REGION
 from harness import CollectingSink, make_collector, run_until
-from sqs_s3_audit_engine.checks import run_checks
+from sqs_s3_audit_engine.doctor.checks import run_checks
 from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, RoleConfig, parse_input
 
 

@@ -171,7 +171,7 @@ def test_allowed_buckets_applies_to_the_bucket_an_fdr_message_names(vendor, moto
 
 def test_the_doctor_reads_the_first_listed_fdr_file_with_the_sourcetype_its_folder_names(vendor, moto_server):
     from sqs_s3_audit_engine.aws import ObjectStore
-    from sqs_s3_audit_engine.checks import _read_one
+    from sqs_s3_audit_engine.doctor.checks import _read_one
     from sqs_s3_audit_engine.config import parse_input
 
     aid = "fdrv2/aidmaster/2021-07-07/part-00000.gz"

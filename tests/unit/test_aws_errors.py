@@ -9,7 +9,8 @@ import os
 import pytest
 from botocore.exceptions import ClientError
 
-from sqs_s3_audit_engine import aws, aws_errors, checks
+from sqs_s3_audit_engine import aws, aws_errors
+from sqs_s3_audit_engine.doctor import checks
 from sqs_s3_audit_engine.aws import is_retryable, wrap_error
 from sqs_s3_audit_splunk import save_checks
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import sqs_s3_audit_doctor as doctor
-from sqs_s3_audit_engine.checks import FAIL, PASS, WARN, CheckResult
+from sqs_s3_audit_engine.doctor.results import FAIL, PASS, WARN, CheckResult
 from sqs_s3_audit_splunk import save_checks
 from sqs_s3_audit_splunk.splunkd_config import SplunkdConfigError
 

@@ -2,7 +2,7 @@
 
 Each function returns ``None`` when the values may be saved, or the message that refuses
 them (what is wrong and how to fix it). The AWS calls are the doctor's checks
-(``sqs_s3_audit_engine.checks``) with short timeouts and few retries, so a save answers
+(``sqs_s3_audit_engine.doctor``) with short timeouts and few retries, so a save answers
 within seconds. Only definitive answers refuse (keys rejected, access denied, no such
 queue): when AWS cannot be reached from the search head (no route, a VPC endpoint only the
 forwarder uses), the save goes through with a log line, and the doctor command run on the
@@ -22,14 +22,14 @@ from typing import Callable, Mapping, Optional, TypeVar
 from botocore.config import Config
 
 from sqs_s3_audit_engine.aws import Queue, botocore_config
-from sqs_s3_audit_engine import checks
+from sqs_s3_audit_engine.doctor import checks
 from sqs_s3_audit_engine.aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES
-from sqs_s3_audit_engine.bucket_checks import check_bucket_role
-from sqs_s3_audit_engine.checks import FAIL, WARN
+from sqs_s3_audit_engine.doctor.bucket_checks import check_bucket_role
+from sqs_s3_audit_engine.doctor.results import FAIL, WARN
 from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, parse_input, parse_proxy, parse_role
 from sqs_s3_audit_engine.errors import ConfigError
 from sqs_s3_audit_engine.metrics import one_line
-from sqs_s3_audit_engine.table_checks import check_checkpoint_table
+from sqs_s3_audit_engine.doctor.table_checks import check_checkpoint_table
 from sqs_s3_audit_engine.retry import CHECK_CALL_ATTEMPTS
 
 from .splunkd_config import SplunkdConfig, SplunkdConfigError

@@ -20,11 +20,11 @@ from typing import List, Optional
 
 from botocore.config import Config
 
-from .aws import AWS_ERRORS, AwsClients, wrap_error
-from .aws_errors import DENIED_CODES
-from .checks import FAIL, PASS, WARN, CheckResult
-from .config import InputConfig
-from .delivery.shared_checkpoint import table_arn
+from ..aws import AWS_ERRORS, AwsClients, wrap_error
+from ..aws_errors import DENIED_CODES
+from ..config import InputConfig
+from ..delivery.shared_checkpoint import table_arn
+from .results import FAIL, PASS, WARN, CheckResult
 
 __all__ = ["check_checkpoint_table", "DENIED", "MISSING"]
 

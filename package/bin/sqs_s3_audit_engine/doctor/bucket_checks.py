@@ -14,10 +14,11 @@ from typing import Optional, Tuple
 
 from botocore.config import Config
 
-from .aws import AWS_ERRORS, AwsClients, wrap_error
-from .aws_errors import DENIED_CODES, UNREACHABLE_CODES
-from .checks import FAIL, PASS, WARN, CheckResult, check_role
-from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
+from ..aws import AWS_ERRORS, AwsClients, wrap_error
+from ..aws_errors import DENIED_CODES, UNREACHABLE_CODES
+from ..config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
+from .access import check_role
+from .results import FAIL, PASS, WARN, CheckResult
 
 __all__ = ["check_bucket_role", "check_listing", "queue_reader_named"]
 

@@ -6,7 +6,7 @@ raises for an AWS failure, and no message carries a secret (only names, ARNs, UR
 error codes).
 
 The object check looks at one waiting message without consuming it: it is received with
-a short visibility timeout, its first wanted object is read through the collector's own
+a short visibility timeout, its first wanted object is read through the input's own
 events stage (:class:`.events.ObjectEvents`), and the message is made visible again at once. That receive counts
 towards the queue's ``maxReceiveCount``, so the check is skipped when the redrive policy
 leaves no room for it.
@@ -15,23 +15,31 @@ leaves no room for it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from itertools import islice
 from typing import Dict, List, Optional, Tuple
 
-import boto3
 from botocore.config import Config
 
-from .aws import AwsClients, ObjectStore, Queue, botocore_config, build_clients, build_session, wrap_error
-from .aws import AWS_ERRORS, dynamodb_client, queue_endpoint
-from .aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, UNREACHABLE_CODES
-from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url
-from .delivery.batches import BATCH_RECORDS
-from .errors import AwsCallError, NotificationError, ObjectError
-from .events import ObjectEvents
-from .ingest import log_type_of
-from .notifications import TEST_EVENT, parse_notification
-from .retry import CHECK_CALL_ATTEMPTS
+from ..aws import (
+    AWS_ERRORS,
+    AwsClients,
+    ObjectStore,
+    Queue,
+    botocore_config,
+    wrap_error,
+)
+from ..aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, UNREACHABLE_CODES
+from ..config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url
+from ..delivery.batches import BATCH_RECORDS
+from ..errors import AwsCallError, NotificationError, ObjectError
+from ..events import ObjectEvents
+from ..ingest import log_type_of
+from ..notifications import TEST_EVENT, parse_notification
+from ..retry import CHECK_CALL_ATTEMPTS
+from .access import _unreachable, check_credentials, check_role
+from .bucket_checks import check_bucket_role, check_listing, queue_reader_named
+from .results import FAIL, PASS, WARN, CheckResult
+from .table_checks import check_checkpoint_table
 
 __all__ = [
     "CheckResult", "PASS", "WARN", "FAIL", "MIN_VISIBILITY",
@@ -40,30 +48,9 @@ __all__ = [
     "max_receive_count",
 ]
 
-PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 MIN_VISIBILITY = 60  # seconds; a large CloudTrail file takes a while to download and decode
 PEEK_VISIBILITY = 30  # how long the looked-at message is hidden if resetting it fails
 MIN_RECEIVES_TO_PEEK = 3  # below this maxReceiveCount, one extra receive may send a message to the DLQ
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One check's outcome.
-
-    Attributes:
-        status: PASS, WARN or FAIL.
-        name: the check (``credentials``, ``role``, ``queue``...).
-        message: what was found and, unless PASS, what to change.
-        code: the AWS error code behind a FAIL ("" otherwise), for callers that decide by it.
-    """
-
-    status: str
-    name: str
-    message: str
-    code: str = ""
-
-    def line(self) -> str:
-        return f"{self.status} {self.name}: {self.message}"
-
 
 def queue_arn(queue_url: str, region: str) -> str:
     """The queue's ARN as built from its URL (the partition guessed from the region)."""
@@ -74,77 +61,6 @@ def queue_arn(queue_url: str, region: str) -> str:
     region = region or url_region
     partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
     return f"arn:{partition}:sqs:{region}:{account_id}:{name}"
-
-
-def _unreachable(service: str, endpoint_param: str) -> str:
-    return (f"{service} cannot be reached from this host: check the network route, the proxy settings "
-            f"(Configuration > Proxy) and {endpoint_param}")
-
-
-def _origin(account: AccountConfig) -> str:
-    if account.uses_default_chain:
-        return f"account {account.name!r} (the host's default credential chain)"
-    return f"account {account.name!r}"
-
-
-def check_credentials(account: AccountConfig, region: str, proxy: ProxyConfig,
-                      sts_endpoint_url: str = "", config: Optional[Config] = None) -> CheckResult:
-    """``sts:GetCallerIdentity`` with the account's keys, or the default chain when both are empty."""
-    if account.uses_default_chain:
-        session = boto3.Session(region_name=region)
-    else:
-        session = boto3.Session(aws_access_key_id=account.access_key_id,
-                                aws_secret_access_key=account.secret_access_key, region_name=region)
-    try:
-        sts = session.client("sts", endpoint_url=sts_endpoint_url or None, config=config or botocore_config(proxy))
-        arn = sts.get_caller_identity()["Arn"]
-    except AWS_ERRORS as exc:
-        error = wrap_error("sts:GetCallerIdentity", exc)
-        if error.code in UNREACHABLE_CODES:
-            fix = _unreachable("AWS STS", "sts_endpoint_url")
-        elif error.code in REJECTED_KEY_CODES:
-            fix = ("the access key ID or secret access key is wrong, disabled or deleted: enter the IAM user's "
-                   f"current keys in Configuration > Accounts > {account.name}")
-        else:
-            fix = error.hint or "check the account's access key ID and secret access key"
-        return CheckResult(FAIL, "credentials", f"{_origin(account)} not accepted by sts:GetCallerIdentity "
-                                                f"({error.code}): {fix}", error.code)
-    return CheckResult(PASS, "credentials", f"{_origin(account)} accepted as {arn}")
-
-
-def _clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig,
-             config: Optional[Config]) -> AwsClients:
-    if config is None:
-        return build_clients(cfg, account, role, proxy)
-    session = build_session(account, role, cfg.region, config, cfg.sts_endpoint_url, "splunk-sqs-s3-audit-check")
-    sqs = session.client("sqs", region_name=cfg.region, endpoint_url=queue_endpoint(cfg), config=config)
-    s3 = session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
-    dynamodb = dynamodb_client(session, cfg, config) if cfg.checkpoint_store == "dynamodb" else None
-    return AwsClients(sqs=sqs, s3=s3, session=session, dynamodb=dynamodb)
-
-
-def check_role(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig,
-               config: Optional[Config] = None) -> Tuple[CheckResult, Optional[AwsClients]]:
-    """Assume the role (with the external id) with the account's credentials; the clients on success."""
-    try:
-        clients = _clients(cfg, account, role, proxy, config)
-    except AwsCallError as exc:
-        arn = role.role_arn if role else ""
-        if exc.code in UNREACHABLE_CODES:
-            fix = _unreachable("AWS STS", "sts_endpoint_url")
-        else:
-            fix = (f"the trust policy of {arn} must allow the IAM identity of {_origin(account)} to call "
-                   "sts:AssumeRole"
-                   + (" with the external id set in IAM Roles > " + role.name if role and role.external_id
-                      else " (no external id is set in IAM Roles; add it if the role's trust policy requires one)")
-                   + f", and that identity needs sts:AssumeRole on {arn} in its own policy; "
-                   "also check the role ARN and the session duration (at most the role's maximum session duration)")
-        return CheckResult(FAIL, "role", f"cannot assume {arn} ({exc.code}): {fix}", exc.code), None
-    if role is None:
-        return CheckResult(PASS, "role", "no IAM role: the account's credentials are used directly"), clients
-    detail = f"assumed {role.role_arn} ({role.session_duration} s sessions"
-    detail += ", with the external id)" if role.external_id else ", no external id)"
-    return CheckResult(PASS, "role", detail), clients
 
 
 def check_queue(cfg: InputConfig, queue: Queue) -> Tuple[List[CheckResult], Dict[str, str]]:
@@ -356,8 +272,6 @@ def run_checks(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConf
     is assumed too (:mod:`.bucket_checks`) and reads the object (and lists the backfill
     bucket), so each denial names the role that lacks the permission.
     """
-    from .bucket_checks import check_bucket_role, check_listing
-    from .table_checks import check_checkpoint_table
 
     results = [check_credentials(account, cfg.region, proxy, cfg.sts_endpoint_url)]
     if results[-1].status == FAIL:
@@ -377,7 +291,6 @@ def run_checks(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConf
     queue = Queue(clients.sqs, cfg.sqs_queue_url)
     queue_results, attrs = check_queue(cfg, queue)
     if bucket_role is not None:  # two identities: say which one the queue's failures are about
-        from .bucket_checks import queue_reader_named
 
         queue_results = [queue_reader_named(r, role, account) for r in queue_results]
     results += queue_results
@@ -397,7 +310,7 @@ def check_public_keys(cfg: InputConfig, clients: AwsClients, proxy: ProxyConfig)
     A WARN, not a FAIL: without it digests are still checked for hashes and completeness,
     and their events say the signature was not checked.
     """
-    from .integrity.public_keys import PERMISSION
+    from ..integrity.public_keys import PERMISSION
 
     try:
         quick = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard",

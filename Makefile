@@ -52,7 +52,7 @@ LIB_PIP_VERSION := 26.0.1
 # also publishes compiled wheels (charset-normalizer) ships its pure one.
 LIB_PIP_FLAGS   := --no-deps --no-compile --ignore-installed --disable-pip-version-check --platform any
 
-.PHONY: venv lint build package test demo bench appinspect clean distclean check-pythons ui-deps
+.PHONY: venv lint build package test unit demo bench appinspect clean distclean check-pythons ui-deps
 
 check-pythons:
 	@test -x "$(PY39)"  || { echo "Python 3.9 not found (set PY39=/path/to/python3.9)" >&2; exit 1; }
@@ -93,7 +93,7 @@ package: build
 appinspect: package $(VENV_AI)/.stamp
 	$(VENV_AI)/bin/splunk-appinspect inspect $(PACKAGE) --mode precert --included-tags cloud \
 	  --data-format json --output-file $(APPINSPECT_REPORT) > $(DIST)/appinspect.log 2>&1 \
-	  || { tail -20 $(DIST)/appinspect.log; exit 1; }
+	  || { tail -30 $(DIST)/appinspect.log >&2; echo "make appinspect: splunk-appinspect did not run to the end" >&2; exit 1; }
 	$(VENV)/bin/python scripts/check_appinspect.py $(APPINSPECT_REPORT)
 
 # A suppression without its reason ("# noqa: E402" alone) fails the lint.
@@ -125,6 +125,10 @@ test: lint build ui-deps
 	@rc=0; $(VENV)/bin/python -m pytest tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: WARNING: pytest collected no test" >&2; rc=0; fi; \
 	exit $$rc
+
+# The fast loop: ruff, then tests/unit only (no build; tests that need the built app skip).
+unit: lint
+	$(VENV)/bin/python -m pytest tests/unit -q
 
 demo: build
 	$(VENV)/bin/python scripts/demo.py

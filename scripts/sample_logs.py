@@ -1,6 +1,7 @@
 """Realistic vendor log records and object layouts, generated deterministically.
 
-Shapes follow the public formats in ``FORMATS.md``: CloudTrail (management events,
+Shapes follow the documented samples in tests/fixtures/samples/ (their sources named in
+README-aws-logs.md there): CloudTrail (management events,
 console logins, AssumeRole, Insights), Iru Endpoint activity (API event shape),
 Thrive audit (OpenTelemetry OTLP/JSON and flat OTel lines), S3 server access logs.
 """

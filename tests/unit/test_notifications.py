@@ -1,4 +1,4 @@
-"""Every notification form of FORMATS.md, parsed as S3, SNS, EventBridge and CloudTrail send it."""
+"""Every notification form notifications.py lists, parsed as S3, SNS, EventBridge and CloudTrail send it."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Decompressed text -> records, streamed in bounded memory.
 
-Shapes read (see ``FORMATS.md``):
+Shapes read (the sample files under tests/fixtures/samples/, each naming its AWS or vendor
+source in tests/fixtures/samples/README-aws-logs.md):
 
 - a top-level object holding the records in an array under ``Records`` (CloudTrail),
   ``results`` (API-style wrappers), ``resourceLogs`` (OpenTelemetry OTLP/JSON) or

@@ -1,6 +1,10 @@
 """SQS message bodies -> the S3 objects they announce.
 
-Forms understood (see ``FORMATS.md``):
+Forms understood (AWS's "Event message structure" of S3 event notifications,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html;
+SNS's "Amazon SNS message and JSON formats",
+https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html; the samples in
+tests/fixtures/samples/):
 
 - S3 event notification sent straight to SQS (``Records[].s3``). Keys are form-URL-encoded
   (``+`` is a space, ``%2B`` a plus); only ``ObjectCreated:*`` records name objects to read.

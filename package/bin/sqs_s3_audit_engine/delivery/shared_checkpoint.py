@@ -46,6 +46,7 @@ from typing import Any, Callable, Dict, Optional
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from ..arns import arn
 from ..retry import CHECKPOINT_CALL
 from ..aws_errors import DENIED_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from ..errors import StopRequested
@@ -64,8 +65,7 @@ _CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def table_arn(table: str, region: str, account: str = "<account id>") -> str:
-    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
-    return f"arn:{partition}:dynamodb:{region}:{account}:table/{table}"
+    return arn("dynamodb", region, account, f"table/{table}")
 
 
 def _owner_id(label: str) -> str:

@@ -28,6 +28,7 @@ from ..aws import (
     botocore_config,
     wrap_error,
 )
+from ..arns import arn
 from ..aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, UNREACHABLE_CODES
 from ..config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url
 from ..delivery.batches import BATCH_RECORDS
@@ -59,8 +60,7 @@ def queue_arn(queue_url: str, region: str) -> str:
     except Exception:  # noqa: BLE001 - only used in messages
         return queue_url
     region = region or url_region
-    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
-    return f"arn:{partition}:sqs:{region}:{account_id}:{name}"
+    return arn("sqs", region, account_id, name)
 
 
 def check_queue(cfg: InputConfig, queue: Queue) -> Tuple[List[CheckResult], Dict[str, str]]:

@@ -163,3 +163,26 @@ def test_a_file_read_whose_by_key_hash_was_lost_is_found_through_its_object_entr
     collect(vendor, moto_server, feed, tmp_path, sink, 1, cloudtrail_digest_grace=1)
     event = digest_events(sink)[digest.source]
     assert event["files_verified"] == 1 and event["missing"] == event["not_known_here"] == [] and event["result"] == "pass"
+
+
+def test_pending_digests_are_settled_off_the_receive_loop(vendor, moto_server, cloudtrail, tmp_path):
+    # Issue 19, finding 5: the grace-period lookups (one HeadObject per listed file) ran on the
+    # receive loop's tick; a slow settle must not stop messages from being received.
+    import threading
+
+    feed = vendor.create_feed(unique("offloop"), unique("q"))
+    sink = CollectingSink()
+    collector = make_collector(moto_server.endpoint, feed.queue_url, str(tmp_path), sink)
+    threads, real_tick = [], collector.digests.tick
+
+    def slow_tick(force=False):
+        threads.append(threading.current_thread().name)
+        time.sleep(5)  # a settle that takes long
+        return real_tick(force)
+
+    collector.digests.tick = slow_tick
+    trail = Trail(cloudtrail, feed.bucket)
+    files = [trail.log_file() for _ in range(4)]
+    put(vendor, *files)
+    run_until(collector, lambda: vendor.depth(feed.queue_url) == 0 and len(sink.events) >= 4 and threads, 30)
+    assert threads and set(threads) == {"digest-ticker"}

@@ -134,13 +134,18 @@ class Collector:
                    for i in range(self.cfg.max_workers)]
         receivers = [threading.Thread(target=self._receive, name=f"receiver-{i}", daemon=True)
                      for i in range(1, receivers_for(self.cfg.max_workers))]
-        for thread in workers + receivers:
+        # Pending digests are settled off the receive loop (their S3 lookups must not hold it up).
+        tickers = [threading.Thread(target=self._tick_digests, name="digest-ticker", daemon=True)
+                   ] if self.digests is not None else []
+        for thread in workers + receivers + tickers:
             thread.start()
         try:
             self._receive(main=True)
         finally:
             self.stop.set()
             deadline = time.monotonic() + shutdown_grace
+            for ticker in tickers:
+                ticker.join(max(0.0, deadline - time.monotonic()))
             for receiver in receivers:
                 receiver.join(max(0.0, deadline - time.monotonic()))
             for _ in workers:
@@ -158,8 +163,6 @@ class Collector:
                 self.checkpoint.wait_available(self.stop)  # the store is down: take no new message
 
         def tick() -> None:
-            if self.digests is not None:
-                self.digests.tick()  # pending digests whose files arrived or whose grace is over
             summary()
             gate()
 
@@ -171,6 +174,11 @@ class Collector:
         summary = every(self.summary_interval, lambda: self.watch.summary(self.metrics))
         self._intake.loop(self.stop, keeper=self._keeper, fates=self._fates, on_recovered=recovered,
                           tick=tick if main else gate)
+
+    def _tick_digests(self) -> None:
+        """Pending digests whose files arrived or whose grace is over, every few seconds."""
+        while not self.stop.wait(2.0):
+            self.digests.tick()
 
     # -- one message ---------------------------------------------------------------
     def _worker(self) -> None:

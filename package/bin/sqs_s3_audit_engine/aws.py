@@ -350,6 +350,13 @@ class ObjectStore:
         except AWS_ERRORS as exc:
             raise wrap_error("s3:GetObject", exc, f"s3://{bucket}/{key}") from None
 
+    def head(self, bucket: str, key: str) -> dict:
+        """``HeadObject`` (allowed by ``s3:GetObject``): ``VersionId``, ``ETag``..., no body."""
+        try:
+            return self.client.head_object(Bucket=bucket, Key=key)
+        except AWS_ERRORS as exc:
+            raise wrap_error("s3:GetObject", exc, f"s3://{bucket}/{key}") from None
+
     def list_objects(self, bucket: str, prefix: str = "", start_after: str = "") -> Iterator[dict]:
         """``ListObjectsV2`` entries (``Key``, ``LastModified``, ``ETag``, ``Size``) in key order.
 

@@ -48,5 +48,8 @@ class ObjectStoreApi(Protocol):
     def get(self, bucket: str, key: str, version_id: str = "") -> dict:
         """``GetObject``: the response, its ``Body`` a stream read in chunks."""
 
+    def head(self, bucket: str, key: str) -> dict:
+        """``HeadObject``: the object's metadata (``VersionId``, ``ETag``), no body."""
+
     def list_objects(self, bucket: str, prefix: str = "", start_after: str = "") -> Iterator[dict]:
         """``ListObjectsV2`` entries in key order."""

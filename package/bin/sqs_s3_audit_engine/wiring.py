@@ -110,7 +110,8 @@ def build_input(
     if isinstance(checkpoint, Checkpoint):
         checkpoint = LocalLeases(checkpoint)  # a journal handed in (tests, bench): leases in memory
     delivery = Delivery(sink, checkpoint, stop=stop or threading.Event())
-    digests = build_intake(cfg, clients=clients, proxy=settings.proxy, checkpoint=checkpoint, sink=sink, log=log)
+    digests = build_intake(cfg, clients=clients, store=store, proxy=settings.proxy, checkpoint=checkpoint, sink=sink,
+                           log=log)
     handlers = dict(whole_object_handlers or {})
     if digests.validating:
         handlers.setdefault("cloudtrail_digest", digests.handle)

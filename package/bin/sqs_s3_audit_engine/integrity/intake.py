@@ -155,20 +155,19 @@ class DigestIntake:
                                detail=fields.get("signature_reason")))
 
 
-def s3_locate(client, checkpoint) -> Callable[[str, str], Presence]:
-    """``locate(bucket, key)`` with ``HeadObject`` (allowed by ``s3:GetObject``), then the
-    checkpoint's entry of that version (version id, else ETag, as the collector names it)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
+def s3_locate(store, checkpoint) -> Callable[[str, str], Presence]:
+    """``locate(bucket, key)`` with the object store's ``HeadObject`` (allowed by
+    ``s3:GetObject``), then the checkpoint's entry of that version (version id, else ETag, as
+    the one-object path names it)."""
     from ..delivery.checkpoint import object_id
+    from ..errors import AwsCallError
 
     def locate(bucket: str, key: str) -> Presence:
         try:
-            head = client.head_object(Bucket=bucket, Key=key)
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            return Presence(False if code in ("404", "NoSuchKey", "NotFound") else None)
-        except (BotoCoreError, OSError):
+            head = store.head(bucket, key)
+        except AwsCallError as exc:
+            return Presence(False if exc.code in ("404", "NoSuchKey", "NotFound") else None)
+        except OSError:
             return Presence(None)
         version = head.get("VersionId") or str(head.get("ETag", "")).strip('"')
         meta = checkpoint.meta(object_id(bucket, key, version)) if version else None
@@ -178,7 +177,7 @@ def s3_locate(client, checkpoint) -> Callable[[str, str], Presence]:
     return locate
 
 
-def build_intake(cfg, *, clients, proxy, checkpoint, sink, log: logging.Logger) -> DigestIntake:
+def build_intake(cfg, *, clients, store, proxy, checkpoint, sink, log: logging.Logger) -> DigestIntake:
     """The intake of one input: with ``cloudtrail_digests = validate`` a validator whose
     public keys come from ``cloudtrail:ListPublicKeys`` in each digest's region (boto3's
     endpoint resolution: ``AWS_ENDPOINT_URL_CLOUDTRAIL`` overrides it; the input's
@@ -205,7 +204,7 @@ def build_intake(cfg, *, clients, proxy, checkpoint, sink, log: logging.Logger) 
     shared = getattr(cfg, "checkpoint_store", "local") == "dynamodb"
     validator = DigestValidator(
         state=CheckpointState(checkpoint), public_keys=PublicKeys(client_for=client_for),
-        grace=cfg.cloudtrail_digest_grace, shared=shared, locate=s3_locate(clients.s3, checkpoint),
+        grace=cfg.cloudtrail_digest_grace, shared=shared, locate=s3_locate(store, checkpoint),
         owner=f"{socket.gethostname()}|{cfg.name}",
         readable=lambda bucket: bool(cfg.allowed_buckets) and bucket_allowed(cfg.allowed_buckets, bucket),
     )

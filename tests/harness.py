@@ -9,7 +9,8 @@ from typing import List, Optional, Tuple
 
 from aws_emulator import REGION, TEST_KEY_ID, TEST_SECRET
 from sqs_s3_audit_engine.collector import Collector
-from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, RoleConfig, parse_input
+from sqs_s3_audit_engine.accounts import AccountConfig, ProxyConfig, RoleConfig
+from sqs_s3_audit_engine.config import parse_input
 from sqs_s3_audit_engine.wiring import Settings, build_input
 
 

@@ -20,7 +20,8 @@ import sample_logs as samples
 from aws_emulator import REGION
 from harness import CollectingSink, make_collector, run_until
 from sqs_s3_audit_engine.doctor.checks import run_checks
-from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, RoleConfig, parse_input
+from sqs_s3_audit_engine.accounts import AccountConfig, ProxyConfig, RoleConfig
+from sqs_s3_audit_engine.config import parse_input
 
 
 def name(prefix):

@@ -19,7 +19,8 @@ import pytest
 import sample_logs as samples
 from aws_emulator import REGION, TEST_KEY_ID, TEST_SECRET
 from sqs_s3_audit_engine.doctor.checks import run_checks
-from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, RoleConfig, parse_input
+from sqs_s3_audit_engine.accounts import AccountConfig, ProxyConfig, RoleConfig
+from sqs_s3_audit_engine.config import parse_input
 
 
 @pytest.fixture(scope="module")

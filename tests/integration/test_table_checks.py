@@ -17,7 +17,8 @@ import pytest
 
 from aws_emulator import ACCOUNT_ID, REGION, TEST_KEY_ID, TEST_SECRET, MotoServer
 from sqs_s3_audit_engine.doctor.checks import run_checks
-from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, parse_input
+from sqs_s3_audit_engine.accounts import AccountConfig, ProxyConfig
+from sqs_s3_audit_engine.config import parse_input
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sqs_s3_audit_engine.config import parse_input, parse_proxy, parse_queue_url, parse_role
+from sqs_s3_audit_engine.accounts import parse_proxy, parse_role
+from sqs_s3_audit_engine.config import parse_input, parse_queue_url
 from sqs_s3_audit_engine.errors import ConfigError
 
 QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/audit-queue"

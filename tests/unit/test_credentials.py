@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from aws_emulator import REGION, TEST_KEY_ID, TEST_SECRET
 from sqs_s3_audit_engine.aws import botocore_config, build_session
-from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, RoleConfig
+from sqs_s3_audit_engine.accounts import AccountConfig, ProxyConfig, RoleConfig
 from sqs_s3_audit_engine.errors import AwsCallError
 
 EXTERNAL_ID = "unit-external-id-93b1"

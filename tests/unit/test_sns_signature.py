@@ -28,7 +28,7 @@ from cryptography.x509.oid import NameOID
 
 from modinput_runner import APP, pythons
 from sqs_s3_audit_engine import sns
-from sqs_s3_audit_engine.config import ProxyConfig
+from sqs_s3_audit_engine.accounts import ProxyConfig
 from sqs_s3_audit_engine.errors import NotificationError
 from sqs_s3_audit_engine.notifications import parse_notification
 from sqs_s3_audit_engine.sns import SnsSignatureValidator, public_key_from_pem, string_to_sign

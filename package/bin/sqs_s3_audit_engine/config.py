@@ -1,4 +1,4 @@
-"""Input parameters, parsed and validated.
+"""Input parameters, parsed and validated (accounts, roles and the proxy: :mod:`.accounts`).
 
 Every check raises :class:`ConfigError` naming the parameter as the admin sees it in
 Splunk Web, so ``--validate-arguments`` and the run itself report the same message.
@@ -7,7 +7,7 @@ Splunk Web, so ``--validate-arguments`` and the run itself report the same messa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, Mapping, Optional, Tuple
 from urllib.parse import urlparse
 
@@ -17,20 +17,20 @@ from .endpoints import refuse_plain_http
 from .key_filter import KeyFilter, compile_key_filter
 from .errors import ConfigError
 from .key_rules import Rule, parse_rules, route
+from .params import int_param, is_true, url_param
+
+# Accounts, roles and the proxy are validated in accounts.py; these names stay importable from
+# here for aws.py, wiring.py, doctor/ and sqs_s3_audit_splunk/save_checks.py, which import them
+# from config (issue 18: moved there next).
+from .accounts import AccountConfig, ProxyConfig, RoleConfig, parse_proxy, parse_role  # noqa: F401 - re-exported for the modules above
 
 __all__ = [
     "LOG_TYPES",
     "DIGEST_MODES",
-    "AccountConfig",
-    "RoleConfig",
-    "ProxyConfig",
     "InputConfig",
     "parse_queue_url",
     "queue_base_url",
-    "parse_role_arn",
     "parse_input",
-    "parse_role",
-    "parse_proxy",
     "CHECKPOINT_STORES",
 ]
 
@@ -50,68 +50,10 @@ _REGION_IN_HOST = re.compile(
     r"(?:^|\.)(?:sqs(?:-fips)?\.)?(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.(?:queue\.|vpce\.)?amazonaws\.com(?:\.cn)?$"
 )
 _LEGACY_REGION_HOST = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.queue\.amazonaws\.com(?:\.cn)?$")
-_ROLE_ARN = re.compile(
-    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::(?P<account>\d{12}):role/"
-    r"(?P<path_name>[\w+=,.@/-]{1,512})$"
-)
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
-_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$", re.ASCII)
 # DynamoDB table names: 3-255 characters of letters, digits, underscore, hyphen and dot.
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 CHECKPOINT_STORES = ("local", "dynamodb")
-
-
-@dataclass(frozen=True)
-class AccountConfig:
-    """Credentials of an IAM user; both empty means the host's default chain."""
-
-    name: str
-    access_key_id: str = ""
-    secret_access_key: str = field(default="", repr=False)
-
-    @property
-    def uses_default_chain(self) -> bool:
-        return not self.access_key_id and not self.secret_access_key
-
-
-@dataclass(frozen=True)
-class RoleConfig:
-    """A role to assume with the account's credentials."""
-
-    name: str
-    role_arn: str
-    external_id: str = field(default="", repr=False)
-    session_duration: int = 3600
-
-
-@dataclass(frozen=True)
-class ProxyConfig:
-    """HTTP proxy (CONNECT for HTTPS) through which all AWS traffic goes when enabled.
-
-    HTTP only, everywhere: the AWS SDK cannot use SOCKS, so ``parse_proxy`` refuses it.
-    """
-
-    enabled: bool = False
-    host: str = ""
-    port: int = 0
-    username: str = ""
-    password: str = field(default="", repr=False)
-
-    def url(self) -> str:
-        """The proxy URL with credentials, for the HTTP client only; never log it."""
-        from urllib.parse import quote
-
-        auth = ""
-        if self.username:
-            auth = quote(self.username, safe="")
-            if self.password:
-                auth += ":" + quote(self.password, safe="")
-            auth += "@"
-        return f"http://{auth}{self.host}:{self.port}"
-
-    def display(self) -> str:
-        """The proxy URL without credentials, safe for logs."""
-        return f"http://{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -207,49 +149,6 @@ def parse_queue_url(url: str) -> tuple[str, str, str]:
     return region, parts[0], parts[1]
 
 
-def parse_role_arn(arn: str) -> str:
-    """Return the ARN stripped, or raise ConfigError naming ``role_arn``."""
-    arn = (arn or "").strip()
-    if not _ROLE_ARN.match(arn):
-        raise ConfigError(
-            "role_arn",
-            f"{arn!r} is not an IAM role ARN: expected arn:aws:iam::<12-digit account id>:role/<name>",
-        )
-    return arn
-
-
-def _int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name)
-    if raw is None or str(raw).strip() == "":
-        return default
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise ConfigError(name, f"{raw!r} is not a whole number ({low}-{high})") from None
-    if not low <= value <= high:
-        raise ConfigError(name, f"{value} is out of range ({low}-{high})")
-    return value
-
-
-def _regex_param(params: Mapping[str, str], name: str) -> Optional[KeyFilter]:
-    return compile_key_filter(params.get(name) or "", name)
-
-
-def _url_param(params: Mapping[str, str], name: str) -> str:
-    raw = (params.get(name) or "").strip()
-    if not raw:
-        return ""
-    parsed = urlparse(raw)
-    if parsed.scheme not in ("https", "http") or not parsed.netloc:
-        raise ConfigError(name, f"{raw!r} is not an endpoint URL (expected https://host[:port])")
-    refuse_plain_http(name, raw)
-    return raw
-
-
-def _bool(raw: object) -> bool:
-    return str(raw or "").strip().lower() in ("1", "true", "yes", "t", "y", "on")
-
-
 def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
     """Validate one input stanza's parameters.
 
@@ -283,8 +182,8 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
     csv_time_field = (params.get("csv_time_field") or "").strip()
     if len(csv_time_field) > 256:
         raise ConfigError("csv_time_field", "is longer than 256 characters: name one column of the CSV header")
-    include = _regex_param(params, "key_include_regex")
-    exclude = _regex_param(params, "key_exclude_regex")
+    include = compile_key_filter(params.get("key_include_regex") or "", "key_include_regex")
+    exclude = compile_key_filter(params.get("key_exclude_regex") or "", "key_exclude_regex")
     allowed = parse_allowed_buckets(params.get("allowed_buckets") or "")
     digests = (params.get("cloudtrail_digests") or "validate").strip().lower() or "validate"
     if digests not in DIGEST_MODES:
@@ -302,17 +201,17 @@ def parse_input(name: str, params: Mapping[str, str]) -> InputConfig:
         key_include_regex=include,
         key_exclude_regex=exclude,
         allowed_buckets=allowed,
-        sqs_batch_size=_int_param(params, "sqs_batch_size", 10, 1, 10),
-        sqs_endpoint_url=_url_param(params, "sqs_endpoint_url"),
-        s3_endpoint_url=_url_param(params, "s3_endpoint_url"),
-        sts_endpoint_url=_url_param(params, "sts_endpoint_url"),
+        sqs_batch_size=int_param(params, "sqs_batch_size", 10, 1, 10),
+        sqs_endpoint_url=url_param(params, "sqs_endpoint_url"),
+        s3_endpoint_url=url_param(params, "s3_endpoint_url"),
+        sts_endpoint_url=url_param(params, "sts_endpoint_url"),
         index=(params.get("index") or "").strip(),
         sourcetype=(params.get("sourcetype") or "").strip(),
         host=(params.get("host") or "").strip(),
-        max_workers=_int_param(params, "max_workers", 8, 1, 64),
-        validate_sns_signature=_bool(params.get("validate_sns_signature")),
+        max_workers=int_param(params, "max_workers", 8, 1, 64),
+        validate_sns_signature=is_true(params.get("validate_sns_signature")),
         cloudtrail_digests=digests,
-        cloudtrail_digest_grace=_int_param(params, "cloudtrail_digest_grace", 900, 0, 86400),
+        cloudtrail_digest_grace=int_param(params, "cloudtrail_digest_grace", 900, 0, 86400),
         **_backfill_params(params, allowed),
         **_checkpoint_params(params),
     )
@@ -331,7 +230,7 @@ def _checkpoint_params(params: Mapping[str, str]) -> dict:
         raise ConfigError("checkpoint_table", f"{table!r} is not a DynamoDB table name (3-255 letters, digits, "
                                               "'_', '-' or '.')")
     return {"checkpoint_store": store, "checkpoint_table": table if store == "dynamodb" else "",
-            "dynamodb_endpoint_url": _url_param(params, "dynamodb_endpoint_url")}
+            "dynamodb_endpoint_url": url_param(params, "dynamodb_endpoint_url")}
 
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -361,46 +260,3 @@ def _backfill_params(params: Mapping[str, str], allowed: Tuple[str, ...] = ()) -
             "backfill_start": epoch}
 
 
-def parse_role(name: str, fields: Mapping[str, str]) -> RoleConfig:
-    """Validate an IAM role stanza (``ta_sqs_s3_audit_iam_role.conf``)."""
-    arn = parse_role_arn(fields.get("role_arn", ""))
-    duration = _int_param(fields, "session_duration", 3600, 900, 43200)
-    external_id = (fields.get("external_id") or "").strip()
-    if external_id and not _EXTERNAL_ID.match(external_id):
-        # Never echo the value: it is a secret.
-        raise ConfigError("external_id", f"of role {name!r} must be 2 to 1224 characters: letters, digits and "
-                                         "+ = , . @ : / _ - (as sts:AssumeRole requires)")
-    return RoleConfig(
-        name=name,
-        role_arn=arn,
-        external_id=external_id,
-        session_duration=duration,
-    )
-
-
-def parse_proxy(fields: Mapping[str, str]) -> ProxyConfig:
-    """Validate the ``proxy`` stanza; a disabled or empty proxy is returned disabled.
-
-    ``proxy_rdns`` is not read: an HTTP proxy reached with CONNECT resolves names itself.
-    """
-    if not _bool(fields.get("proxy_enabled")):
-        return ProxyConfig()
-    proxy_type = (fields.get("proxy_type") or "http").strip().lower()
-    if proxy_type != "http":
-        raise ConfigError("proxy_type", f"{proxy_type!r} is not supported: the AWS SDK can only use an HTTP "
-                                        "proxy (proxy_type http); SOCKS proxies are not supported")
-    host = (fields.get("proxy_url") or "").strip()
-    if "://" in host:
-        host = urlparse(host).hostname or ""
-    if not host:
-        raise ConfigError("proxy_url", "is required when the proxy is enabled")
-    port = _int_param(fields, "proxy_port", 0, 1, 65535)
-    if not port:
-        raise ConfigError("proxy_port", "is required when the proxy is enabled")
-    return ProxyConfig(
-        enabled=True,
-        host=host,
-        port=port,
-        username=(fields.get("proxy_username") or "").strip(),
-        password=fields.get("proxy_password") or "",
-    )

@@ -163,7 +163,7 @@ class SnsSignatureValidator:
         context = ssl.create_default_context(cafile=_ca_bundle())
         handlers = [urllib.request.HTTPSHandler(context=context), _NoRedirect()]
         proxy = self._proxy
-        if proxy is not None and getattr(proxy, "enabled", False):  # HTTP only (config.parse_proxy)
+        if proxy is not None and getattr(proxy, "enabled", False):  # HTTP only (accounts.parse_proxy)
             handlers.append(urllib.request.ProxyHandler({"https": proxy.url()}))
         # without an enabled proxy, HTTPS_PROXY/NO_PROXY apply, as they do to botocore
         opener = urllib.request.build_opener(*handlers)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqs_s3_audit_engine.config import AccountConfig, InputConfig, RoleConfig, parse_proxy, parse_role
+from sqs_s3_audit_engine.accounts import AccountConfig, RoleConfig, parse_proxy, parse_role
+from sqs_s3_audit_engine.config import InputConfig
 from sqs_s3_audit_engine.errors import ConfigError
 from sqs_s3_audit_engine.wiring import Settings
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import socket
 import threading
 import time
@@ -46,26 +45,16 @@ from typing import Any, Callable, Dict, Optional
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from ..arns import arn
 from ..retry import CHECKPOINT_CALL
-from ..aws_errors import DENIED_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from ..errors import StopRequested
+from .dynamodb_items import (NAMES, RETRIED_CAUSES, CONDITION_FAILED, ConditionFailed, error_of, names, number,
+                             table_arn, unavailable)
 from .leases import DONE, CheckpointUnavailable, Lease, LeaseLost, OutageLog
 
 __all__ = ["SharedCheckpoint", "table_arn", "RETENTION", "DEFAULT_LEASE_TTL"]
 
 RETENTION = 14 * 86400
 DEFAULT_LEASE_TTL = 60.0
-_NAMES = {"#p": "pos", "#o": "owner", "#u": "lease_until", "#e": "expires_at", "#t": "updated", "#m": "meta"}
-# Denials (and keys refused) name an action to grant; a throttled table is retried, then waited for.
-_DENIED = DENIED_CODES | REJECTED_KEY_CODES | frozenset({
-    "InvalidSignatureException", "ExpiredTokenException", "MissingAuthenticationTokenException"})
-_THROTTLED = RETRYABLE_CODES
-_CONDITION_FAILED = "ConditionalCheckFailedException"
-
-
-def table_arn(table: str, region: str, account: str = "<account id>") -> str:
-    return arn("dynamodb", region, account, f"table/{table}")
 
 
 def _owner_id(label: str) -> str:
@@ -147,17 +136,17 @@ class SharedCheckpoint:
         ttl = float(ttl or self.lease_ttl)
         for _ in range(3):  # a holder's lease may run out between the write and the read
             now = self.clock()
-            values = {":me": {"S": self.owner}, ":until": _n(now + ttl), ":now": _n(now), ":done": _n(DONE),
-                      ":zero": _n(0), ":exp": _n(now + self.retention)}
+            values = {":me": {"S": self.owner}, ":until": number(now + ttl), ":now": number(now),
+                      ":done": number(DONE), ":zero": number(0), ":exp": number(now + self.retention)}
             try:
                 answer = self._call("dynamodb:UpdateItem", self.client.update_item, **self._key(oid),
                                     UpdateExpression="SET #o = :me, #u = :until, #e = :exp, "
                                                      "#p = if_not_exists(#p, :zero)",
                                     ConditionExpression="(attribute_not_exists(#p) OR #p <> :done) AND "
                                                         "(attribute_not_exists(#o) OR #o = :me OR #u < :now)",
-                                    ExpressionAttributeNames=_names("#o", "#u", "#e", "#p"),
+                                    ExpressionAttributeNames=names("#o", "#u", "#e", "#p"),
                                     ExpressionAttributeValues=values, ReturnValues="ALL_NEW")
-            except _ConditionFailed:
+            except ConditionFailed:
                 item = self._get(oid) or {}
                 if int(item.get("pos", {}).get("N", "0")) == DONE:
                     return Lease(oid, self.owner, 0.0, DONE)
@@ -177,9 +166,9 @@ class SharedCheckpoint:
         try:
             self._call("dynamodb:UpdateItem", self.client.update_item, **self._key(oid),
                        UpdateExpression="SET #u = :until", ConditionExpression="#o = :me",
-                       ExpressionAttributeNames=_names("#u", "#o"),
-                       ExpressionAttributeValues={":until": _n(now + self.lease_ttl), ":me": {"S": self.owner}})
-        except _ConditionFailed:
+                       ExpressionAttributeNames=names("#u", "#o"),
+                       ExpressionAttributeValues={":until": number(now + self.lease_ttl), ":me": {"S": self.owner}})
+        except ConditionFailed:
             self._forget(oid)
             raise LeaseLost(oid, self.owner) from None
         with self._lock:
@@ -210,18 +199,19 @@ class SharedCheckpoint:
         values: Dict[str, Any] = {":me": {"S": self.owner}}
         update = "REMOVE #o, #u"
         condition = "#o = :me"
-        names = ["#o", "#u"]
+        placeholders = ["#o", "#u"]
         if position is not None and position > 0:
             update = "SET #p = :p, #t = :now, #e = :exp " + update
             condition += " AND #p <> :done AND #p <= :p"
-            values.update({":p": _n(position), ":now": _n(self.clock()), ":exp": _n(self.clock() + self.retention),
-                           ":done": _n(DONE)})
-            names += ["#p", "#t", "#e"]
+            now = self.clock()
+            values.update({":p": number(position), ":now": number(now), ":exp": number(now + self.retention),
+                           ":done": number(DONE)})
+            placeholders += ["#p", "#t", "#e"]
         try:
             self._call("dynamodb:UpdateItem", self.client.update_item, **self._key(oid), UpdateExpression=update,
-                       ConditionExpression=condition, ExpressionAttributeNames=_names(*names),
+                       ConditionExpression=condition, ExpressionAttributeNames=names(*placeholders),
                        ExpressionAttributeValues=values)
-        except _ConditionFailed:
+        except ConditionFailed:
             pass  # already taken over: the new holder's progress stands
         finally:
             self._forget(oid)
@@ -235,7 +225,7 @@ class SharedCheckpoint:
         stored or the input stops (:class:`StopRequested`).
         """
         self._until_stored(self._write, oid, "SET #p = :p, #o = :me, #u = :until, #e = :exp, #t = :now",
-                           _n(next_position))
+                           number(next_position))
 
     def finish(self, oid: str, meta: Optional[dict] = None) -> None:
         """Mark the object finished (remembered ``retention`` seconds) and free its lease."""
@@ -245,7 +235,7 @@ class SharedCheckpoint:
             update += ", #m = :meta"
             extra[":meta"] = {"S": json.dumps(meta, separators=(",", ":"), sort_keys=True)}
         try:
-            self._until_stored(self._write, oid, update + " REMOVE #o, #u", _n(DONE), extra)
+            self._until_stored(self._write, oid, update + " REMOVE #o, #u", number(DONE), extra)
         finally:
             self._forget(oid)
 
@@ -272,22 +262,22 @@ class SharedCheckpoint:
 
     def _write(self, oid: str, update: str, position: Dict[str, str], extra: Optional[dict] = None) -> None:
         now = self.clock()
-        values = {":p": position, ":me": {"S": self.owner}, ":now": _n(now), ":exp": _n(now + self.retention),
-                  ":done": _n(DONE), ":until": _n(now + self.lease_ttl)}
+        values = {":p": position, ":me": {"S": self.owner}, ":now": number(now),
+                  ":exp": number(now + self.retention), ":done": number(DONE), ":until": number(now + self.lease_ttl)}
         values.update(extra or {})
-        names = [name for name in _NAMES if name in update] + ["#o", "#u", "#p"]
+        placeholders = [name for name in NAMES if name in update] + ["#o", "#u", "#p"]
         if ":until" not in update:
             del values[":until"]
         condition = "attribute_not_exists(#o) OR #o = :me OR #u < :now"
-        if position != _n(DONE):  # a position never moves back, nor past a finish
+        if position != number(DONE):  # a position never moves back, nor past a finish
             condition = f"({condition}) AND (attribute_not_exists(#p) OR (#p <> :done AND #p <= :p))"
         else:  # finishing again (metadata kept by the integrity checks) is allowed
             del values[":done"]
         try:
             self._call("dynamodb:UpdateItem", self.client.update_item, **self._key(oid), UpdateExpression=update,
-                       ConditionExpression=condition, ExpressionAttributeNames=_names(*names),
+                       ConditionExpression=condition, ExpressionAttributeNames=names(*placeholders),
                        ExpressionAttributeValues=values)
-        except _ConditionFailed:
+        except ConditionFailed:
             self._forget(oid)
             raise LeaseLost(oid, self.owner) from None
         with self._lock:
@@ -314,19 +304,17 @@ class SharedCheckpoint:
             try:
                 answer = method(**kwargs)
             except ClientError as exc:
-                code = str(exc.response.get("Error", {}).get("Code") or "ClientError")
-                if code == _CONDITION_FAILED:
+                code, detail, status = error_of(exc)
+                if code == CONDITION_FAILED:
                     self._answered(action)
-                    raise _ConditionFailed() from None
-                status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-                error = self._unavailable(action, code, str(exc.response.get("Error", {}).get("Message") or exc),
-                                          status)
+                    raise ConditionFailed() from None
+                error = unavailable(self.table, self.region, self.arn, action, code, detail, status)
             except (BotoCoreError, ResponseParserError) as exc:
-                error = self._unavailable(action, type(exc).__name__, str(exc), 0)
+                error = unavailable(self.table, self.region, self.arn, action, type(exc).__name__, str(exc), 0)
             else:
                 self._answered(action)
                 return answer
-            if error.cause not in ("throttled", "unreachable", "error") or attempt == self.attempts:
+            if error.cause not in RETRIED_CAUSES or attempt == self.attempts:
                 self._available.clear()
                 self.last_error = error
                 if self._outage is not None:
@@ -343,32 +331,6 @@ class SharedCheckpoint:
             self.last_error = None
         if self._outage is not None and self._outage.outstanding:
             self._outage.recovered(self.table, action)
-
-    def _unavailable(self, action: str, code: str, detail: str, status: int) -> CheckpointUnavailable:
-        where = f"{self.arn}"
-        inner = re.search(r"<Code>([^<]+)</Code>", detail) if code.isdigit() else None
-        if inner:  # a bare status with an XML error body (a proxy, an emulator): the code is inside
-            message = re.search(r"<Message>([^<]+)</Message>", detail)
-            code, detail = inner.group(1), message.group(1) if message else detail
-        detail = " ".join(detail.split())  # one log line
-        if code == "ResourceNotFoundException":
-            cause = "missing"
-            hint = (f"create the table {self.table} in {self.region} (partition key pk, String; TTL attribute "
-                    "expires_at), or correct checkpoint_table and aws_region")
-        elif code in _DENIED or status == 403:
-            cause = "denied"
-            hint = f"grant {action} on {where} to the input's role or user"
-        elif code in _THROTTLED and status < 500:
-            cause = "throttled"
-            hint = f"the table is throttled: use on-demand capacity for {self.table} or raise its write capacity"
-        elif status >= 500 or code.endswith("Error") and status == 0:
-            cause = "unreachable" if status == 0 else "error"
-            hint = "check dynamodb_endpoint_url, the proxy and the network path to DynamoDB"
-        else:
-            cause = "invalid"
-            hint = f"check that {self.table} has the partition key pk (String) and no sort key"
-        return CheckpointUnavailable(table=self.table, region=self.region, action=action, code=code, cause=cause,
-                                     detail=detail[:300], hint=hint)
 
     def _start_renewer(self) -> None:
         if self._renewer is None and not self._closed.is_set():
@@ -387,14 +349,3 @@ class SharedCheckpoint:
                 except (LeaseLost, CheckpointUnavailable):
                     pass  # the next advance of that object reports it
 
-
-class _ConditionFailed(Exception):
-    pass
-
-
-def _n(value: float) -> Dict[str, str]:
-    return {"N": str(round(value, 3)) if isinstance(value, float) else str(value)}
-
-
-def _names(*placeholders: str) -> Dict[str, str]:
-    return {name: _NAMES[name] for name in dict.fromkeys(placeholders)}

@@ -18,7 +18,8 @@ from sqs_s3_audit_engine.decoders import Item
 from sqs_s3_audit_engine.errors import NotificationError, ObjectError
 from sqs_s3_audit_engine.events import ObjectEvents
 from sqs_s3_audit_engine.fdr_checks import CheckedEvents, checked, precheck
-from sqs_s3_audit_engine.notifications import ObjectRef, parse_notification
+from sqs_s3_audit_engine.notification_types import ObjectRef
+from sqs_s3_audit_engine.notifications import parse_notification
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "samples",
                        "crowdstrike_fdr")

@@ -24,7 +24,7 @@ STAGES = {
     "doctor": 8,
 }
 #: the pipeline itself, by its first stages
-EARLY = {"notifications": 1, "objects": 2, "logtypes": 3, "decoders": 3, "events": 4, "delivery": 5}
+EARLY = {"notifications": 1, "notification_types": 1, "notification_s3": 1, "notification_fdr": 1, "objects": 2, "logtypes": 3, "decoders": 3, "events": 4, "delivery": 5}
 
 
 def _module_name(path: Path) -> str:

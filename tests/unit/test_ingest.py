@@ -22,7 +22,7 @@ from sqs_s3_audit_engine.delivery.leases import LocalLeases
 from sqs_s3_audit_engine.events import ObjectEvents
 from sqs_s3_audit_engine.ingest import Ingest
 from sqs_s3_audit_engine.metrics import Metrics
-from sqs_s3_audit_engine.notifications import ObjectRef
+from sqs_s3_audit_engine.notification_types import ObjectRef
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 DIGEST = (SAMPLES / "cloudtrail_digest.json").read_bytes()

@@ -10,7 +10,8 @@ import os
 import pytest
 
 from sqs_s3_audit_engine.errors import NotificationError
-from sqs_s3_audit_engine.notifications import SNS_CONFIG, SNS_UNRELATED, parse_notification
+from sqs_s3_audit_engine.notification_types import SNS_CONFIG, SNS_UNRELATED
+from sqs_s3_audit_engine.notifications import parse_notification
 
 CONFIG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "samples", "config")
 

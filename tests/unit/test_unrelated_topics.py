@@ -7,7 +7,8 @@ import logging
 
 from sqs_s3_audit_engine.metrics import Metrics
 from sqs_s3_audit_engine.notification_records import UnrelatedReporter
-from sqs_s3_audit_engine.notifications import MAX_TOPIC_CHARS, parse_notification
+from sqs_s3_audit_engine.notification_types import MAX_TOPIC_CHARS
+from sqs_s3_audit_engine.notifications import parse_notification
 
 
 class Lines(logging.Handler):

@@ -23,7 +23,7 @@ from typing import Callable, Optional
 
 from .errors import AwsCallError, ObjectError, StopRequested
 from .metrics import kv
-from .notifications import ObjectRef
+from .notification_types import ObjectRef
 from .interfaces import ObjectStoreApi
 
 __all__ = ["Backfill"]

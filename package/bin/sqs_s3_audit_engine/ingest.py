@@ -35,7 +35,7 @@ from .errors import AwsCallError, ObjectError, StopRequested
 from .events import ObjectEvents
 from .fdr_checks import CheckedEvents, checked, precheck, wants_check
 from .metrics import Metrics, kv
-from .notifications import ObjectRef
+from .notification_types import ObjectRef
 from .retry import CHECKPOINT_WAIT, OBJECT_READ
 from .timestamps import epoch_to_text
 from .interfaces import ObjectStoreApi

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 from typing import List, NamedTuple, Optional
 
+from .crowdstrike_fdr import for_path as fdr_log_type
 from .errors import NotificationError
+from .notification_types import CROWDSTRIKE_FDR, Notification, ObjectRef, excerpt
 
-__all__ = ["FdrFile", "is_fdr", "fdr_files"]
+__all__ = ["FdrFile", "is_fdr", "fdr_files", "parse_fdr"]
 
 
 class FdrFile(NamedTuple):
@@ -72,3 +74,13 @@ def fdr_files(doc: dict, excerpt: str) -> List[FdrFile]:
 
 def _is_md5(text: str) -> bool:
     return len(text) == 32 and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+def parse_fdr(doc: dict, body: str) -> Notification:
+    """A CrowdStrike FDR message : one object per listed file."""
+    when = doc.get("timestamp")
+    event_time = when / 1000.0 if isinstance(when, int) and not isinstance(when, bool) and when > 0 else None
+    return Notification(kind=CROWDSTRIKE_FDR, objects=[
+        ObjectRef(bucket=f.bucket, key=f.path, expected_size=f.size, checksum=f.checksum,
+                  log_type=fdr_log_type(f.path), event_time=event_time)
+        for f in fdr_files(doc, excerpt(body))])

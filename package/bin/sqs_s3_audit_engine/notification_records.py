@@ -1,7 +1,7 @@
 """Records a notification carries itself, and SNS messages that are none of the input's business.
 
 AWS Config's SNS topic sends configuration item changes, compliance changes and status
-messages as the message itself (:class:`.notifications.InlineRecord`): they are written as
+messages as the message itself (:class:`.notification_types.InlineRecord`): they are written as
 events like the records of an object. One message is one "object" for the checkpoint, named
 by the SNS topic and message id (the same on every redelivery; with raw message delivery,
 which has no envelope, by the record's content), so a redelivered message writes nothing
@@ -29,7 +29,7 @@ from .decoders import Item, event_text
 from .delivery.checkpoint import DONE, object_id
 from .logtypes import NOT_EVENT
 from .metrics import Metrics, kv
-from .notifications import MAX_TOPIC_CHARS, InlineRecord, Notification
+from .notification_types import MAX_TOPIC_CHARS, InlineRecord, Notification
 from .timestamps import epoch_to_text
 
 __all__ = ["RecordEvents", "records_oid", "write_records", "UnrelatedReporter"]

@@ -37,108 +37,19 @@ an envelope without its ``TopicArn``, are refused.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence
-from urllib.parse import unquote_plus
+from typing import Callable, Optional, Sequence
 
 from .buckets import bucket_allowed, describe
 from .errors import NotificationError
 from .logtypes.config_notification import MESSAGE_TYPES
-from .crowdstrike_fdr import for_path as fdr_log_type
-from .notification_fdr import fdr_files, is_fdr
+from .notification_fdr import is_fdr, parse_fdr
+from .notification_s3 import parse_cloudtrail_sns, parse_eventbridge, parse_s3_records
+from .notification_types import (CONFIG, MAX_BUCKET_CHARS, MAX_KEY_BYTES, MAX_TOPIC_CHARS, SNS_UNRELATED, TEST_EVENT,
+                                 InlineRecord, Notification, ObjectRef, excerpt, short)
 from .timestamps import iso8601_to_epoch
 
-__all__ = ["ObjectRef", "InlineRecord", "Notification", "parse_notification", "excerpt"]
+__all__ = ["parse_notification", "TEST_EVENT"]
 
-#: kinds of notification
-S3_EVENT = "s3"
-EVENTBRIDGE = "eventbridge"
-CLOUDTRAIL_SNS = "cloudtrail_sns"
-TEST_EVENT = "s3_test_event"
-CONFIG = "config"
-SNS_CONFIG = "sns+config"
-SNS_UNRELATED = "sns+unrelated"
-CROWDSTRIKE_FDR = "crowdstrike_fdr"
-
-#: S3's limit on an object key, in UTF-8 bytes
-MAX_KEY_BYTES = 1024
-#: an SNS topic ARN is at most about 300 characters (a 256-character name); longer ones are cut
-MAX_TOPIC_CHARS = 320
-#: S3's limit on a bucket name (legacy us-east-1 names; 63 today)
-MAX_BUCKET_CHARS = 255
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """One object a notification names.
-
-    ``event_time`` is the S3 event's own time (epoch seconds) when the notification
-    carries one, for the ingestion-lag metric. A CrowdStrike FDR message also gives the
-    file's ``expected_size`` and MD5 ``checksum`` (checked against what is read) and the
-    ``log_type`` its folder names (used when the input's ``log_type`` is ``auto``).
-    """
-
-    bucket: str
-    key: str
-    version_id: str = ""
-    etag: str = ""
-    size: Optional[int] = None
-    event_time: Optional[float] = None
-    expected_size: Optional[int] = None
-    checksum: str = ""
-    log_type: str = ""
-
-
-@dataclass(frozen=True)
-class InlineRecord:
-    """A record the notification carries itself (AWS Config through SNS).
-
-    ``source`` is the SNS topic ARN (empty with SNS raw message delivery, where the
-    body carries no envelope); ``message_id`` the SNS message id, which stays the same
-    on every redelivery; ``value`` the record (the SNS ``Message``).
-    """
-
-    source: str
-    message_id: str
-    log_type: str
-    value: dict
-
-
-@dataclass
-class Notification:
-    """A parsed message: its kind, the objects to read, records it carries, records it
-    ignored, and, for an SNS message that is none of the add-on's business, which topic
-    and subject sent it (``unrelated``)."""
-
-    kind: str
-    objects: List[ObjectRef] = field(default_factory=list)
-    ignored: List[str] = field(default_factory=list)  # e.g. "ObjectRemoved:Delete s3://b/k"
-    records: List[InlineRecord] = field(default_factory=list)
-    unrelated: str = ""
-    #: (bucket, key) of the records it ignored: vetted like the objects
-    ignored_refs: List[tuple] = field(default_factory=list)
-
-    def ignore(self, event: str, bucket: str, key: str) -> None:
-        self.ignored.append(f"{event} s3://{bucket}/{key}")
-        self.ignored_refs.append((bucket, key))
-
-    def named(self) -> List[tuple]:
-        """Every (bucket, key) the notification names, read or ignored."""
-        return [(ref.bucket, ref.key) for ref in self.objects] + list(self.ignored_refs)
-
-
-def excerpt(body: str, limit: int = 200) -> str:
-    """The first ``limit`` characters of a body, on one line, for error logs."""
-    text = " ".join(str(body)[: limit + 1].split())
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def short(text: str, limit: int = 120) -> str:
-    """A name from a message cut for a log line: its start, its length, its end."""
-    text = str(text)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit // 2]}...({len(text)} characters)...{text[-limit // 4:]}"
 
 
 def parse_notification(
@@ -243,87 +154,14 @@ def _parse_document(doc: dict, body: str, envelope: Optional[dict] = None) -> No
     if doc.get("messageType") in MESSAGE_TYPES:
         return _parse_config(doc, body, envelope or {})
     if isinstance(doc.get("Records"), list):
-        return _parse_s3_records(doc["Records"], body)
+        return parse_s3_records(doc["Records"], body)
     if doc.get("source") == "aws.s3" and isinstance(doc.get("detail"), dict):
-        return _parse_eventbridge(doc, body)
+        return parse_eventbridge(doc, body)
     if "s3Bucket" in doc and "s3ObjectKey" in doc:
-        return _parse_cloudtrail_sns(doc, body)
+        return parse_cloudtrail_sns(doc, body)
     if is_fdr(doc):
-        return _parse_fdr(doc, body)
+        return parse_fdr(doc, body)
     raise NotificationError(f"unknown notification format: {excerpt(body)!r}")
-
-
-def _parse_s3_records(records: list, body: str) -> Notification:
-    note = Notification(kind=S3_EVENT)
-    for record in records:
-        if not isinstance(record, dict) or not isinstance(record.get("s3"), dict):
-            raise NotificationError(f"S3 event record without an s3 object: {excerpt(body)!r}")
-        s3 = record["s3"]
-        bucket = (s3.get("bucket") or {}).get("name")
-        obj = s3.get("object") or {}
-        raw_key = obj.get("key")
-        if not bucket or raw_key is None:
-            raise NotificationError(f"S3 event record without bucket name or object key: {excerpt(body)!r}")
-        key = unquote_plus(raw_key)
-        event_name = str(record.get("eventName") or "")
-        if not event_name.startswith("ObjectCreated:"):
-            note.ignore(event_name or "unnamed event", bucket, key)
-            continue
-        note.objects.append(
-            ObjectRef(
-                bucket=bucket,
-                key=key,
-                version_id=obj.get("versionId") or "",
-                etag=obj.get("eTag") or "",
-                size=_int_or_none(obj.get("size")),
-                event_time=iso8601_to_epoch(record.get("eventTime")),
-            )
-        )
-    return note
-
-
-def _parse_eventbridge(doc: dict, body: str) -> Notification:
-    note = Notification(kind=EVENTBRIDGE)
-    detail = doc["detail"]
-    bucket = (detail.get("bucket") or {}).get("name")
-    obj = detail.get("object") or {}
-    key = obj.get("key")
-    if not bucket or key is None:
-        raise NotificationError(f"EventBridge S3 event without bucket name or object key: {excerpt(body)!r}")
-    if doc.get("detail-type") != "Object Created":
-        note.ignore(str(doc.get("detail-type")), str(bucket), str(key))
-        return note
-    note.objects.append(
-        ObjectRef(
-            bucket=bucket,
-            key=key,
-            version_id=obj.get("version-id") or "",
-            etag=obj.get("etag") or "",
-            size=_int_or_none(obj.get("size")),
-            event_time=iso8601_to_epoch(doc.get("time")),
-        )
-    )
-    return note
-
-
-def _parse_cloudtrail_sns(doc: dict, body: str) -> Notification:
-    bucket = doc.get("s3Bucket")
-    keys = doc.get("s3ObjectKey")
-    if isinstance(keys, str):
-        keys = [keys]
-    if not bucket or not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-        raise NotificationError(f"CloudTrail notification without s3Bucket or s3ObjectKey list: {excerpt(body)!r}")
-    return Notification(kind=CLOUDTRAIL_SNS, objects=[ObjectRef(bucket=bucket, key=k) for k in keys])
-
-
-def _parse_fdr(doc: dict, body: str) -> Notification:
-    """A CrowdStrike FDR message (:mod:`.notification_fdr`): one object per listed file."""
-    when = doc.get("timestamp")
-    event_time = when / 1000.0 if isinstance(when, int) and not isinstance(when, bool) and when > 0 else None
-    return Notification(kind=CROWDSTRIKE_FDR, objects=[
-        ObjectRef(bucket=f.bucket, key=f.path, expected_size=f.size, checksum=f.checksum,
-                  log_type=fdr_log_type(f.path), event_time=event_time)
-        for f in fdr_files(doc, excerpt(body))])
 
 
 def _parse_config(doc: dict, body: str, envelope: dict) -> Notification:
@@ -362,10 +200,3 @@ def _parse_config(doc: dict, body: str, envelope: dict) -> Notification:
     record = InlineRecord(source=str(envelope.get("TopicArn") or ""), message_id=str(envelope.get("MessageId") or ""),
                           log_type="config_notification", value=doc)
     return Notification(kind=CONFIG, records=[record])
-
-
-def _int_or_none(value) -> Optional[int]:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -13,7 +13,10 @@ https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Err
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import uuid
 from typing import Dict, Tuple
 
 from botocore.exceptions import ClientError
@@ -22,7 +25,7 @@ from ..arns import arn
 from ..aws_errors import DENIED_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from .leases import CheckpointUnavailable
 
-__all__ = ["NAMES", "ConditionFailed", "table_arn", "number", "names", "error_of", "unavailable"]
+__all__ = ["NAMES", "ConditionFailed", "table_arn", "number", "names", "error_of", "unavailable", "owner_id"]
 
 #: expression placeholder -> attribute
 NAMES = {"#p": "pos", "#o": "owner", "#u": "lease_until", "#e": "expires_at", "#t": "updated", "#m": "meta"}
@@ -42,6 +45,11 @@ class ConditionFailed(Exception):
 
 def table_arn(table: str, region: str, account: str = "<account id>") -> str:
     return arn("dynamodb", region, account, f"table/{table}")
+
+
+def owner_id(label: str) -> str:
+    """The ``owner`` attribute this forwarder writes: host, process, ``label`` and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{label}:{uuid.uuid4().hex[:8]}"
 
 
 def number(value: float) -> Dict[str, str]:

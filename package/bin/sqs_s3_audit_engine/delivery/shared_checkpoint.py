@@ -35,11 +35,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from typing import Any, Callable, Dict, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -48,17 +45,13 @@ from botocore.parsers import ResponseParserError
 from ..retry import CHECKPOINT_CALL
 from ..errors import StopRequested
 from .dynamodb_items import (NAMES, RETRIED_CAUSES, CONDITION_FAILED, ConditionFailed, error_of, names, number,
-                             table_arn, unavailable)
+                             owner_id, table_arn, unavailable)
 from .leases import DONE, CheckpointUnavailable, Lease, LeaseLost, OutageLog
 
 __all__ = ["SharedCheckpoint", "table_arn", "RETENTION", "DEFAULT_LEASE_TTL"]
 
 RETENTION = 14 * 86400
 DEFAULT_LEASE_TTL = 60.0
-
-
-def _owner_id(label: str) -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{label}:{uuid.uuid4().hex[:8]}"
 
 
 class SharedCheckpoint:
@@ -85,7 +78,7 @@ class SharedCheckpoint:
                  account: str = "<account id>",
                  log: Optional[logging.Logger] = None):
         self.client, self.table, self.region, self.scope = client, table, region, scope
-        self.owner = owner or _owner_id(scope.rsplit("/", 1)[-1])
+        self.owner = owner or owner_id(scope.rsplit("/", 1)[-1])
         self.lease_ttl = max(float(lease_ttl), 2.0)
         self.retention, self.attempts, self.clock = retention, max(1, attempts), clock
         self.arn = table_arn(table, region, account)

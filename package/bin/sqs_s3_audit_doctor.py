@@ -22,7 +22,7 @@ for _path in (os.path.join(os.path.dirname(_BIN), "lib"), _BIN):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from sqs_s3_audit_engine.aws import botocore_config
+from sqs_s3_audit_engine.aws_clients import botocore_config
 from sqs_s3_audit_engine.doctor.checks import FAIL, PASS, WARN, CheckResult, check_senders, run_checks
 from sqs_s3_audit_engine.config import parse_input
 from sqs_s3_audit_engine.errors import ConfigError

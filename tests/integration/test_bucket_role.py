@@ -201,7 +201,7 @@ def test_a_bucket_role_assumed_with_the_wrong_external_id_fails_naming_bucket_ia
 
 
 def test_bucket_role_credentials_refresh_like_the_queue_role(vendor, moto_server):
-    from sqs_s3_audit_engine.aws import build_clients
+    from sqs_s3_audit_engine.aws_clients import build_clients
 
     feed, key = org_trail(vendor, records=2)
     account = assume_only_user(vendor)

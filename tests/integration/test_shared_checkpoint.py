@@ -180,7 +180,7 @@ def test_finishing_an_entry_again_replaces_its_metadata_as_the_integrity_state_d
 
 def test_the_input_reaches_the_table_through_aws_endpoint_url_dynamodb_when_no_endpoint_is_set(
         moto_server, table, monkeypatch):
-    from sqs_s3_audit_engine.aws import build_clients
+    from sqs_s3_audit_engine.aws_clients import build_clients
     from sqs_s3_audit_engine.accounts import AccountConfig, ProxyConfig
     from sqs_s3_audit_engine.config import parse_input
     from sqs_s3_audit_engine.wiring import open_checkpoint

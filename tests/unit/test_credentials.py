@@ -16,7 +16,7 @@ from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import ClientError
 
 from aws_emulator import REGION, TEST_KEY_ID, TEST_SECRET
-from sqs_s3_audit_engine.aws import botocore_config, build_session
+from sqs_s3_audit_engine.aws_clients import botocore_config, build_session
 from sqs_s3_audit_engine.accounts import AccountConfig, ProxyConfig, RoleConfig
 from sqs_s3_audit_engine.errors import AwsCallError
 

@@ -13,8 +13,8 @@ The stages, each in its own module:
                           (:mod:`.fates`, :mod:`.receiving`, :mod:`.visibility`)
 
 Around them: :mod:`.config` (validated parameters), :mod:`.interfaces` (the queue, object
-store and checkpoint as Protocols), :mod:`.aws` (sessions, role, proxy, the AWS
-implementations), :mod:`.retry` (the retry policy), :mod:`.metrics`, :mod:`.queue_watch`,
+store and checkpoint as Protocols), :mod:`.aws_clients` (sessions, role, proxy, every
+client), :mod:`.aws` (the AWS implementations), :mod:`.retry` (the retry policy), :mod:`.metrics`, :mod:`.queue_watch`,
 :mod:`.backfill`, :mod:`.sns`, :mod:`.wiring` (the one place an input's parts are built)
 and :mod:`.doctor` (the checks, after everything else).
 

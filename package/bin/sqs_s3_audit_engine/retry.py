@@ -7,11 +7,11 @@ connection dropped mid-body retries; a checksum or a decoding error does not).
 
 How often and how long (every number below is used where named, nowhere else):
 
-=====================  =========  ================  ==============================================
+=====================  =========  ================  ======================================================
 what is tried          attempts   backoff (s)       where
-=====================  =========  ================  ==============================================
-one AWS call           6          botocore's        :func:`.aws.botocore_config` ("standard" mode)
-one DynamoDB call      4          botocore's        :data:`.aws` ``_DYNAMODB_CONFIG``, then
+=====================  =========  ================  ======================================================
+one AWS call           6          botocore's        :func:`.aws_clients.botocore_config` ("standard" mode)
+one DynamoDB call      4          botocore's        :data:`.aws_clients` ``_DYNAMODB_CONFIG``, then
                                                     :data:`CHECKPOINT_CALL` around it
 a doctor's call        2          botocore's        the checks (they answer a person quickly)
 reading an object      4          0.5 .. 8          :mod:`.ingest` (``OBJECT_READ``)
@@ -21,7 +21,7 @@ call
 a message's delete     5          0.5, 1, 2, 4      :mod:`.fates` (``MESSAGE_FATE``)
 or give-back
 ReceiveMessage         until up   1 .. 60           :mod:`.receiving` (``RECEIVE``)
-=====================  =========  ================  ==============================================
+=====================  =========  ================  ======================================================
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional
 
-from .aws import AwsClients, ObjectStore, Queue, build_clients
+from .aws import ObjectStore, Queue
+from .aws_clients import AwsClients, build_clients
 from .backfill import Backfill
 from .collector import Collector
 from .ingest import WholeObjectHandler

@@ -21,7 +21,8 @@ from typing import Callable, Mapping, Optional, TypeVar
 
 from botocore.config import Config
 
-from sqs_s3_audit_engine.aws import Queue, botocore_config
+from sqs_s3_audit_engine.aws import Queue
+from sqs_s3_audit_engine.aws_clients import botocore_config
 from sqs_s3_audit_engine.doctor import checks
 from sqs_s3_audit_engine.aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES
 from sqs_s3_audit_engine.doctor.bucket_checks import check_bucket_role

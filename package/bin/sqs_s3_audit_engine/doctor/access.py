@@ -8,16 +8,8 @@ from typing import Optional, Tuple
 import boto3
 from botocore.config import Config
 
-from ..aws import (
-    AWS_ERRORS,
-    AwsClients,
-    botocore_config,
-    build_clients,
-    build_session,
-    dynamodb_client,
-    queue_endpoint,
-    wrap_error,
-)
+from ..aws import AWS_ERRORS, wrap_error
+from ..aws_clients import AwsClients, botocore_config, build_clients, build_session, dynamodb_client, queue_endpoint
 from ..aws_errors import REJECTED_KEY_CODES, UNREACHABLE_CODES
 from ..config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from ..errors import AwsCallError

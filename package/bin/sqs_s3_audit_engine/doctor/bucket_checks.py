@@ -14,7 +14,8 @@ from typing import Optional, Tuple
 
 from botocore.config import Config
 
-from ..aws import AWS_ERRORS, AwsClients, wrap_error
+from ..aws import AWS_ERRORS, wrap_error
+from ..aws_clients import AwsClients
 from ..aws_errors import DENIED_CODES, UNREACHABLE_CODES
 from ..config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from .access import check_role

@@ -20,14 +20,8 @@ from typing import Dict, List, Optional, Tuple
 
 from botocore.config import Config
 
-from ..aws import (
-    AWS_ERRORS,
-    AwsClients,
-    ObjectStore,
-    Queue,
-    botocore_config,
-    wrap_error,
-)
+from ..aws import AWS_ERRORS, ObjectStore, Queue, wrap_error
+from ..aws_clients import AwsClients, botocore_config
 from ..arns import arn
 from ..aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, UNREACHABLE_CODES
 from ..config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url

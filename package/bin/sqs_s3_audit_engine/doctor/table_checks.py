@@ -20,7 +20,8 @@ from typing import List, Optional
 
 from botocore.config import Config
 
-from ..aws import AWS_ERRORS, AwsClients, wrap_error
+from ..aws import AWS_ERRORS, wrap_error
+from ..aws_clients import AwsClients
 from ..aws_errors import DENIED_CODES
 from ..config import InputConfig
 from ..delivery.shared_checkpoint import table_arn

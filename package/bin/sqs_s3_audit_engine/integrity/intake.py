@@ -184,7 +184,7 @@ def build_intake(cfg, *, clients, store, proxy, checkpoint, sink, log: logging.L
     credentials, role and proxy)."""
     import socket
 
-    from ..aws import botocore_config
+    from ..aws_clients import botocore_config
     from ..buckets import bucket_allowed
     from .public_keys import PublicKeys
     from .state import CheckpointState

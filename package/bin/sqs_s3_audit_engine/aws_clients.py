@@ -148,8 +148,12 @@ def queue_endpoint(cfg: InputConfig) -> Optional[str]:
 
 
 def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig],
-                  proxy: ProxyConfig, bucket_role: Optional[RoleConfig] = None) -> AwsClients:
+                  proxy: ProxyConfig, bucket_role: Optional[RoleConfig] = None,
+                  overrides: Optional[Config] = None) -> AwsClients:
     """The queue's, the bucket's and the checkpoint table's clients (see the module docstring).
+
+    ``overrides`` (timeouts, retries) go over every client's configuration: the checks on
+    save use short ones so that a save answers within seconds.
 
     Raises:
         AwsCallError: ``sts:AssumeRole`` of either role failed (the error names the role's ARN).
@@ -160,6 +164,8 @@ def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleC
     # connection per call (a TCP, or TLS, handshake each time).
     config = botocore_config(proxy, pool_size=cfg.max_workers + 2)
     sqs_config = botocore_config(proxy, pool_size=(cfg.max_workers + 3) // 4 + 4)
+    if overrides is not None:
+        config, sqs_config = config.merge(overrides), sqs_config.merge(overrides)
     session = build_session(
         account, role, cfg.region, config, cfg.sts_endpoint_url, _session_name(cfg.name)
     )

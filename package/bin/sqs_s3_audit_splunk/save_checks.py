@@ -139,11 +139,11 @@ def check_input(name: str, params: Mapping[str, str], splunkd: SplunkdConfig) ->
         except (SplunkdConfigError, ConfigError) as exc:
             return f"bucket_iam_role: {exc}"
     proxy = _proxy(splunkd)
-    result, clients = checks.check_role(cfg, account, role, proxy, _quick_config(proxy))
+    result, clients = checks.check_role(cfg, account, role, proxy, _QUICK)
     if clients is None:
         return _refusal(result, "iam_role")
     if bucket_role is not None:
-        bucket_result, bucket_clients = check_bucket_role(cfg, account, bucket_role, proxy, _quick_config(proxy))
+        bucket_result, bucket_clients = check_bucket_role(cfg, account, bucket_role, proxy, _QUICK)
         if bucket_clients is None:
             return _refusal(bucket_result, "bucket_iam_role")
     results, _ = checks.check_queue(cfg, Queue(clients.sqs, cfg.sqs_queue_url))

@@ -9,7 +9,7 @@ import boto3
 from botocore.config import Config
 
 from ..aws import AWS_ERRORS, wrap_error
-from ..aws_clients import AwsClients, botocore_config, build_clients, build_session, dynamodb_client, queue_endpoint
+from ..aws_clients import AwsClients, botocore_config, build_clients
 from ..aws_errors import REJECTED_KEY_CODES, UNREACHABLE_CODES
 from ..config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
 from ..errors import AwsCallError
@@ -54,22 +54,12 @@ def check_credentials(account: AccountConfig, region: str, proxy: ProxyConfig,
     return CheckResult(PASS, "credentials", f"{_origin(account)} accepted as {arn}")
 
 
-def _clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig,
-             config: Optional[Config]) -> AwsClients:
-    if config is None:
-        return build_clients(cfg, account, role, proxy)
-    session = build_session(account, role, cfg.region, config, cfg.sts_endpoint_url, "splunk-sqs-s3-audit-check")
-    sqs = session.client("sqs", region_name=cfg.region, endpoint_url=queue_endpoint(cfg), config=config)
-    s3 = session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
-    dynamodb = dynamodb_client(session, cfg, config) if cfg.checkpoint_store == "dynamodb" else None
-    return AwsClients(sqs=sqs, s3=s3, session=session, dynamodb=dynamodb)
-
-
 def check_role(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig], proxy: ProxyConfig,
-               config: Optional[Config] = None) -> Tuple[CheckResult, Optional[AwsClients]]:
-    """Assume the role (with the external id) with the account's credentials; the clients on success."""
+               overrides: Optional[Config] = None) -> Tuple[CheckResult, Optional[AwsClients]]:
+    """Assume the role (with the external id) with the account's credentials; the clients on success
+    (built by :func:`..aws_clients.build_clients`, with ``overrides`` over its timeouts and retries)."""
     try:
-        clients = _clients(cfg, account, role, proxy, config)
+        clients = build_clients(cfg, account, role, proxy, overrides=overrides)
     except AwsCallError as exc:
         arn = role.role_arn if role else ""
         if exc.code in UNREACHABLE_CODES:

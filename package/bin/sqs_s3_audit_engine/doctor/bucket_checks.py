@@ -25,9 +25,9 @@ __all__ = ["check_bucket_role", "check_listing", "queue_reader_named"]
 
 
 def check_bucket_role(cfg: InputConfig, account: AccountConfig, bucket_role: RoleConfig, proxy: ProxyConfig,
-                      config: Optional[Config] = None) -> Tuple[CheckResult, Optional[AwsClients]]:
+                      overrides: Optional[Config] = None) -> Tuple[CheckResult, Optional[AwsClients]]:
     """Assume ``bucket_iam_role`` with the account's credentials; its clients on success."""
-    result, clients = check_role(cfg, account, bucket_role, proxy, config)
+    result, clients = check_role(cfg, account, bucket_role, proxy, overrides)
     message = f"bucket_iam_role {bucket_role.name!r}: {result.message}"
     if result.status == PASS:
         message += "; it reads the objects (S3 and KMS), the queue is read with " + (

@@ -26,6 +26,7 @@ from botocore.credentials import RefreshableCredentials
 from .accounts import AccountConfig, ProxyConfig, RoleConfig
 from .aws import AWS_ERRORS, wrap_error
 from .config import InputConfig, queue_base_url
+from .http_dates import install as fast_http_dates
 from .retry import AWS_CALL_ATTEMPTS, DYNAMODB_CALL_ATTEMPTS
 
 __all__ = ["AwsClients", "botocore_config", "build_session", "build_clients", "dynamodb_client", "queue_endpoint"]
@@ -175,6 +176,8 @@ def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleC
         bucket_session = build_session(account, bucket_role, cfg.region, config, cfg.sts_endpoint_url,
                                        _session_name(cfg.name + "-bucket"))
     s3 = bucket_session.client("s3", region_name=cfg.region, endpoint_url=cfg.s3_endpoint_url or None, config=config)
+    for used in {id(session): session, id(bucket_session): bucket_session}.values():
+        fast_http_dates(used)  # LastModified without dateutil (http_dates.py)
     dynamodb = dynamodb_client(session, cfg, config) if cfg.checkpoint_store == "dynamodb" else None
     return AwsClients(sqs=sqs, s3=s3, session=session, dynamodb=dynamodb, bucket_session=bucket_session)
 

@@ -3,9 +3,11 @@
 Events of one object are written in order, in batches of at most :data:`BATCH_RECORDS`
 records (and :data:`BATCH_CHARS` characters); after each batch is written and flushed the
 checkpoint records the position reached, so a hard kill writes again at most one batch
-(the checkpoint window). When the object fails mid-way, what was decoded before the
-failure is written and checkpointed, so a retry or a redelivery resumes after it instead
-of losing or repeating it.
+(the checkpoint window). After the last batch the checkpoint records the object finished and
+no position before it (one journal line, or one DynamoDB write, per small object instead of
+two): a kill before that line writes that last batch again, the same one-batch window. When
+the object fails mid-way, what was decoded before the failure is written and checkpointed,
+so a retry or a redelivery resumes after it instead of losing or repeating it.
 """
 
 from __future__ import annotations
@@ -105,19 +107,27 @@ class Delivery:
             if batch:
                 self._flush(source, events.sourcetype, batch, oid, events.position)
             raise
-        if batch:
-            self._flush(source, events.sourcetype, batch, oid, events.position)
+        if events.whole_object:  # a whole object is finished by whoever handles it (ingest.py)
+            if batch:
+                self._flush(source, events.sourcetype, batch, oid, events.position)
+                count += len(batch)
+                total_chars += chars
+            return Written(count, total_chars)
+        if batch:  # the last batch: written, then the object finished (no position line before it)
+            self._write(source, events.sourcetype, batch)
             count += len(batch)
             total_chars += chars
-        if not events.whole_object:  # a whole object is finished by whoever handles it (ingest.py)
-            self.checkpoint.finish(oid, events.meta or None)
+        self.checkpoint.finish(oid, events.meta or None)
         return Written(count, total_chars)
 
     def _flush(self, source: str, sourcetype: str, batch: List[Tuple[str, str]], oid: str, position: int) -> None:
+        self._write(source, sourcetype, batch)
+        self.checkpoint.advance(oid, position)
+        if self.stop.is_set():
+            raise StopRequested()
+
+    def _write(self, source: str, sourcetype: str, batch: List[Tuple[str, str]]) -> None:
         try:
             self.sink.write(source, sourcetype, batch)
         except SinkClosed:
             raise StopRequested() from None
-        self.checkpoint.advance(oid, position)
-        if self.stop.is_set():
-            raise StopRequested()

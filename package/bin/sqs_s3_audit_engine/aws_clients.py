@@ -29,7 +29,8 @@ from .config import InputConfig, queue_base_url
 from .http_dates import install as fast_http_dates
 from .retry import AWS_CALL_ATTEMPTS, DYNAMODB_CALL_ATTEMPTS
 
-__all__ = ["AwsClients", "botocore_config", "build_session", "build_clients", "dynamodb_client", "queue_endpoint"]
+__all__ = ["AwsClients", "botocore_config", "build_session", "build_clients", "dynamodb_client", "queue_endpoint",
+           "cloudtrail_client"]
 
 _SESSION_NAME = re.compile(r"[^\w+=,.@-]")
 
@@ -137,6 +138,14 @@ def dynamodb_client(session: boto3.Session, cfg: InputConfig, config: Config):
     """The checkpoint table's client: the input's session (credentials, role), proxy and region."""
     return session.client("dynamodb", region_name=cfg.region, endpoint_url=cfg.dynamodb_endpoint_url or None,
                           config=config.merge(_DYNAMODB_CONFIG))
+
+
+def cloudtrail_client(session: boto3.Session, region: str, proxy: ProxyConfig, overrides: Optional[Config] = None):
+    """A ``cloudtrail`` client (``ListPublicKeys``) of ``session`` in ``region``; boto3 resolves the
+    endpoint (``AWS_ENDPOINT_URL_CLOUDTRAIL`` overrides it)."""
+    config = botocore_config(proxy)
+    return session.client("cloudtrail", region_name=region,
+                          config=config.merge(overrides) if overrides is not None else config)
 
 
 def queue_endpoint(cfg: InputConfig) -> Optional[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional
 
 from .aws import ObjectStore, Queue
-from .aws_clients import AwsClients, build_clients
+from .aws_clients import AwsClients, build_clients, cloudtrail_client
 from .backfill import Backfill
 from .collector import Collector
 from .ingest import WholeObjectHandler
@@ -111,8 +111,9 @@ def build_input(
     if isinstance(checkpoint, Checkpoint):
         checkpoint = LocalLeases(checkpoint)  # a journal handed in (tests, bench): leases in memory
     delivery = Delivery(sink, checkpoint, stop=stop or threading.Event())
-    digests = build_intake(cfg, clients=clients, store=store, proxy=settings.proxy, checkpoint=checkpoint, sink=sink,
-                           log=log)
+    session = clients.session
+    digests = build_intake(cfg, cloudtrail_for=lambda region: cloudtrail_client(session, region, settings.proxy),
+                           store=store, checkpoint=checkpoint, sink=sink, log=log)
     handlers = dict(whole_object_handlers or {})
     if digests.validating:
         handlers.setdefault("cloudtrail_digest", digests.handle)

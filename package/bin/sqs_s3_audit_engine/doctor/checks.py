@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Tuple
 from botocore.config import Config
 
 from ..aws import AWS_ERRORS, ObjectStore, Queue, wrap_error
-from ..aws_clients import AwsClients, botocore_config
+from ..aws_clients import AwsClients, cloudtrail_client
 from ..arns import arn
 from ..aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, UNREACHABLE_CODES
 from ..config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url
@@ -309,8 +309,7 @@ def check_public_keys(cfg: InputConfig, clients: AwsClients, proxy: ProxyConfig)
     try:
         quick = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard",
                                                                         "max_attempts": CHECK_CALL_ATTEMPTS})
-        config = botocore_config(proxy).merge(quick)
-        client = clients.session.client("cloudtrail", region_name=cfg.region, config=config)
+        client = cloudtrail_client(clients.session, cfg.region, proxy, quick)
         keys = client.list_public_keys().get("PublicKeyList", [])
     except AWS_ERRORS as exc:
         error = wrap_error(PERMISSION, exc)

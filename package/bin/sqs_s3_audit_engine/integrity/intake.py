@@ -177,28 +177,27 @@ def s3_locate(store, checkpoint) -> Callable[[str, str], Presence]:
     return locate
 
 
-def build_intake(cfg, *, clients, store, proxy, checkpoint, sink, log: logging.Logger) -> DigestIntake:
+def build_intake(cfg, *, cloudtrail_for: Callable[[str], object], store, checkpoint, sink,
+                 log: logging.Logger) -> DigestIntake:
     """The intake of one input: with ``cloudtrail_digests = validate`` a validator whose
-    public keys come from ``cloudtrail:ListPublicKeys`` in each digest's region (boto3's
-    endpoint resolution: ``AWS_ENDPOINT_URL_CLOUDTRAIL`` overrides it; the input's
-    credentials, role and proxy)."""
+    public keys come from ``cloudtrail:ListPublicKeys`` in each digest's region, with the
+    client ``cloudtrail_for(region)`` builds (the input's credentials, role and proxy; one
+    per region), and whose log files are located through ``store`` (the object store)."""
     import socket
 
-    from ..aws_clients import botocore_config
     from ..buckets import bucket_allowed
     from .public_keys import PublicKeys
     from .state import CheckpointState
 
     if cfg.cloudtrail_digests != "validate":
         return DigestIntake(validator=None, write=sink.write, log=log)
-    config = botocore_config(proxy)
     cached: dict = {}
     lock = threading.Lock()
 
     def client_for(region: str):
         with lock:
             if region not in cached:
-                cached[region] = clients.session.client("cloudtrail", region_name=region, config=config)
+                cached[region] = cloudtrail_for(region)
             return cached[region]
 
     shared = getattr(cfg, "checkpoint_store", "local") == "dynamodb"

@@ -44,7 +44,7 @@ def botocore_config(proxy: ProxyConfig, pool_size: int = 10) -> Config:
         max_pool_connections=max(pool_size, 10),
         user_agent_extra="TA_sqs_s3_audit",
     )
-    if proxy.enabled:  # HTTP only: config.parse_proxy refuses any other proxy_type
+    if proxy.enabled:  # HTTP only: accounts.parse_proxy refuses any other proxy_type
         url = proxy.url()
         kwargs["proxies"] = {"http": url, "https": url}
     return Config(**kwargs)

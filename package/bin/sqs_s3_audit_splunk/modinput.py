@@ -41,7 +41,7 @@ def validate(text: str, out: IO[str]) -> int:
         cfg = parse_input(name, params)
         if header.get("server_uri") and header.get("session_key"):
             splunkd = SplunkdConfig(header["server_uri"], header["session_key"])
-            load_settings(splunkd, cfg)  # proxy_type: HTTP only (config.parse_proxy)
+            load_settings(splunkd, cfg)  # proxy_type: HTTP only (accounts.parse_proxy)
     except (ConfigError, ET.ParseError, SplunkdConfigError) as exc:
         out.write(f"<error><message>{escape(str(exc))}</message></error>\n")
         out.flush()

@@ -291,7 +291,9 @@ def test_every_request_is_recorded_with_method_and_path(splunkd):
     assert [r["status"] for r in splunkd.request_log] == [401, 404]
 
 
-def test_the_cli_prints_its_base_url_and_exits_on_sigterm(tmp_path):
+@pytest.mark.parametrize("command", [["-m", "splunkd_standin"], [os.path.join(ROOT, "scripts", "splunkd_standin")]],
+                         ids=["python -m splunkd_standin", "python scripts/splunkd_standin"])
+def test_the_cli_prints_its_base_url_and_exits_on_sigterm(tmp_path, command):
     seed = {
         ACCOUNT_CONF: {"prod": {"fields": {"aws_access_key_id": "AKIA"}, "encrypted": {"aws_secret_access_key": "s"}}},
         "inputs": {"sqs_s3_audit://audit": {"fields": {"account": "prod"}}},
@@ -299,8 +301,8 @@ def test_the_cli_prints_its_base_url_and_exits_on_sigterm(tmp_path):
     seed_file = tmp_path / "seed.json"
     seed_file.write_text(json.dumps(seed))
     proc = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "scripts", "splunkd_standin.py"), "--seed", str(seed_file),
-         "--session-key", KEY],
+        [sys.executable, *command, "--seed", str(seed_file), "--session-key", KEY],
+        cwd=os.path.join(ROOT, "scripts"),  # -m finds the package in the working directory
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,6 +1,6 @@
 """The built add-on's input, run as splunkd runs it, under Splunk's Python 3.9 and 3.13.
 
-splunkd is replaced by scripts/splunkd_standin.py (Atom XML config and storage/passwords);
+splunkd is replaced by scripts/splunkd_standin/ (Atom XML config and storage/passwords);
 AWS by moto server. The input assumes a role with an external id, reads its secrets
 the UCC way, writes the XML stream, and stops on SIGTERM.
 """

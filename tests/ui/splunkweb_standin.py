@@ -19,7 +19,7 @@ browser loads the pages as an admin would:
   the BUILT REST handler ``bin/TA_sqs_s3_audit_rh_<endpoint>.py`` run as splunkd runs it
   (``__main__``, with splunkd's ``splunk`` package stood in by ``tests/splunkd_python``,
   the same path as ``tests/e2e/test_save_handlers.py``), storing through the splunkd
-  stand-in (``scripts/splunkd_standin.py``: conf stanzas and storage/passwords).
+  stand-in (``scripts/splunkd_standin/``: conf stanzas and storage/passwords).
   GET lists, POST without a name creates (``name`` in the body), POST with a name edits,
   DELETE removes. A refusal (``admin.ArgValidationException``) is answered 400 with
   splunkd's ``{"messages": [{"type": "ERROR", "text": ...}]}``; any other exception in

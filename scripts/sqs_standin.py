@@ -21,16 +21,13 @@ The bench puts ``scripts/latency_proxy.py`` in front of it for the per-call late
 
     python3 scripts/sqs_standin.py [--port 0]   # prints "port <n>" once listening; SIGTERM stops it
 
-or in-process: ``with SqsStandIn() as sqs: sqs.endpoint``.
+or in-process: ``with SqsStandIn() as sqs: sqs.endpoint``. The queues themselves (messages,
+visibility, redrive) are ``scripts/sqs_standin_queues.py``; here are the API's calls and the HTTP.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
-import hashlib
-import heapq
-import itertools
 import json
 import signal
 import sys
@@ -38,14 +35,12 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
+
+from sqs_standin_queues import ACCOUNT, Message, Queue, SqsError, batch_entries, message_shape, redrive_policy
 
 __all__ = ["SqsStandIn", "SqsError"]
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-_DEFAULTS = {"VisibilityTimeout": "30", "MessageRetentionPeriod": "345600", "DelaySeconds": "0",
-             "ReceiveMessageWaitTimeSeconds": "0", "MaximumMessageSize": "262144"}
 # Code -> (x-amzn-query-error code, sender fault)
 _QUERY_CODES = {"QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue",
                 "ReceiptHandleIsInvalid": "ReceiptHandleIsInvalid",
@@ -56,127 +51,13 @@ _QUERY_CODES = {"QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue",
                 "InvalidAction": "InvalidAction"}
 
 
-class SqsError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
-
-
-class _Message:
-    __slots__ = ("id", "body", "md5", "sent", "first_received", "receives", "visible_at", "token", "receipt", "sender")
-
-    def __init__(self, body: str, now: float):
-        self.id = str(uuid.uuid4())
-        self.body = body
-        self.md5 = hashlib.md5(body.encode("utf-8")).hexdigest()
-        self.sent = int(now * 1000)
-        self.first_received = 0
-        self.receives = 0
-        self.visible_at = now
-        self.token = 0  # bumped at every visibility change: older heap entries are stale
-        self.receipt = ""
-        self.sender = ACCOUNT
-
-
-class _Queue:
-    """Visible messages in a deque, hidden ones in a heap by the time they show again;
-    every step is O(1) or O(log n) per message."""
-
-    def __init__(self, name: str, url: str, attributes: Dict[str, str], now: float):
-        self.name, self.url = name, url
-        self.arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
-        self.attributes = dict(_DEFAULTS, **attributes)
-        self.created = int(now)
-        self.messages: Dict[str, _Message] = {}
-        self.visible: "collections.deque[Tuple[str, int]]" = collections.deque()
-        self.hidden: List[Tuple[float, int, str, int]] = []
-        self.receipts: Dict[str, str] = {}  # receipt handle -> message id (every receipt given out)
-        self.in_flight = 0
-        self.delayed = 0
-        self._seq = itertools.count()
-
-    # -- state changes (callers hold the stand-in's lock) ---------------------------
-    def add(self, message: _Message, delay: int, now: float) -> None:
-        self.messages[message.id] = message
-        if delay > 0:
-            self.delayed += 1
-            self._hide(message, now + delay)
-        else:
-            self.visible.append((message.id, message.token))
-
-    def _hide(self, message: _Message, until: float) -> None:
-        message.token += 1
-        message.visible_at = until
-        heapq.heappush(self.hidden, (until, next(self._seq), message.id, message.token))
-
-    def reveal_due(self, now: float) -> None:
-        while self.hidden and self.hidden[0][0] <= now:
-            _, _, mid, token = heapq.heappop(self.hidden)
-            message = self.messages.get(mid)
-            if message is not None and message.token == token:
-                if message.receipt:
-                    self.in_flight -= 1
-                    message.receipt = ""
-                else:
-                    self.delayed -= 1
-                message.token += 1
-                self.visible.append((mid, message.token))
-
-    def next_visible(self) -> Optional[_Message]:
-        while self.visible:
-            mid, token = self.visible.popleft()
-            message = self.messages.get(mid)
-            if message is not None and message.token == token:
-                return message
-        return None
-
-    def receive(self, message: _Message, timeout: int, now: float) -> None:
-        message.receives += 1
-        if not message.first_received:
-            message.first_received = int(now * 1000)
-        message.receipt = f"{message.id}#{message.receives}#{uuid.uuid4().hex}"
-        self.receipts[message.receipt] = message.id
-        self.in_flight += 1
-        self._hide(message, now + timeout)
-
-    def delete(self, receipt: str) -> None:
-        mid = self.receipts.get(receipt)
-        if mid is None:
-            raise SqsError("ReceiptHandleIsInvalid", f'The input receipt handle "{receipt}" is not a valid receipt handle.')
-        message = self.messages.get(mid)
-        if message is None or message.receipt != receipt:
-            return  # deleted already, or received again since: success, the message stays (as SQS says)
-        del self.messages[mid]
-        self.in_flight -= 1
-        message.token += 1
-
-    def change_visibility(self, receipt: str, timeout: int, now: float) -> None:
-        mid = self.receipts.get(receipt)
-        message = self.messages.get(mid) if mid else None
-        if mid is None:
-            raise SqsError("ReceiptHandleIsInvalid", f'The input receipt handle "{receipt}" is not a valid receipt handle.')
-        if message is None or message.receipt != receipt:
-            raise SqsError("MessageNotInflight", "Message does not exist or is not available for visibility timeout change.")
-        if timeout == 0:
-            self.in_flight -= 1
-            message.receipt = ""
-            message.token += 1
-            self.visible.append((mid, message.token))
-        else:
-            self._hide(message, now + timeout)
-
-    def counts(self) -> Tuple[int, int, int]:
-        """(visible, not visible, delayed)."""
-        return len(self.messages) - self.in_flight - self.delayed, self.in_flight, self.delayed
-
-
 class SqsStandIn:
     """The queues and the HTTP server. ``start()``/``stop()`` or a context manager."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
-        self._queues: Dict[str, _Queue] = {}
+        self._queues: Dict[str, Queue] = {}
         self._stopping = False
         stand_in = self
 
@@ -214,7 +95,7 @@ class SqsStandIn:
             raise SqsError("InvalidAction", f"The action {action} is not valid for this endpoint.")
         return handler(params, host) if action == "CreateQueue" else handler(params)
 
-    def _queue(self, params: dict) -> _Queue:
+    def _queue(self, params: dict) -> Queue:
         url = params.get("QueueUrl")
         if not url:
             raise SqsError("InvalidParameterValue", "Value for parameter QueueUrl is invalid.")
@@ -228,7 +109,7 @@ class SqsStandIn:
         with self._lock:
             queue = self._queues.get(name)
             if queue is None:
-                queue = _Queue(name, f"http://{host}/{ACCOUNT}/{name}", params.get("Attributes") or {}, time.time())
+                queue = Queue(name, f"http://{host}/{ACCOUNT}/{name}", params.get("Attributes") or {}, time.time())
                 self._queues[name] = queue
             return {"QueueUrl": queue.url}
 
@@ -252,7 +133,7 @@ class SqsStandIn:
     def _PurgeQueue(self, params: dict) -> dict:
         with self._lock:
             queue = self._queue(params)
-            self._queues[queue.name] = _Queue(queue.name, queue.url, queue.attributes, time.time())
+            self._queues[queue.name] = Queue(queue.name, queue.url, queue.attributes, time.time())
             return {}
 
     def _SetQueueAttributes(self, params: dict) -> dict:
@@ -278,18 +159,18 @@ class SqsStandIn:
             queue = self._queue(params)
             return self._send(queue, params)
 
-    def _send(self, queue: _Queue, entry: dict) -> dict:
+    def _send(self, queue: Queue, entry: dict) -> dict:
         body = entry.get("MessageBody")
         if not body:
             raise SqsError("InvalidParameterValue", "The request must contain the parameter MessageBody.")
         now = time.time()
-        message = _Message(body, now)
+        message = Message(body, now)
         queue.add(message, int(entry.get("DelaySeconds", queue.attributes["DelaySeconds"])), now)
         self._arrived.notify_all()
         return {"MessageId": message.id, "MD5OfMessageBody": message.md5}
 
     def _SendMessageBatch(self, params: dict) -> dict:
-        entries = _entries(params)
+        entries = batch_entries(params)
         ok, failed = [], []
         with self._lock:
             queue = self._queue(params)
@@ -320,11 +201,11 @@ class SqsStandIn:
                 due = queue.hidden[0][0] if queue.hidden else deadline
                 self._arrived.wait(max(0.001, min(deadline, due) - now))
                 queue = self._queue(params)
-            return {"Messages": [_shape(m, names) for m in got]} if got else {}
+            return {"Messages": [message_shape(m, names) for m in got]} if got else {}
 
-    def _take(self, queue: _Queue, most: int, timeout: int, now: float) -> List[_Message]:
-        got: List[_Message] = []
-        redrive = _redrive(queue.attributes.get("RedrivePolicy"))
+    def _take(self, queue: Queue, most: int, timeout: int, now: float) -> List[Message]:
+        got: List[Message] = []
+        redrive = redrive_policy(queue.attributes.get("RedrivePolicy"))
         while len(got) < most:
             message = queue.next_visible()
             if message is None:
@@ -360,7 +241,7 @@ class SqsStandIn:
             entry.get("ReceiptHandle", ""), int(entry.get("VisibilityTimeout", 0)), now))
 
     def _batch(self, params: dict, action) -> dict:
-        entries = _entries(params)
+        entries = batch_entries(params)
         ok, failed = [], []
         with self._lock:
             queue = self._queue(params)
@@ -374,34 +255,6 @@ class SqsStandIn:
             self._arrived.notify_all()
         return {"Successful": ok, "Failed": failed}
 
-
-def _entries(params: dict) -> List[dict]:
-    entries = params.get("Entries") or []
-    if not entries:
-        raise SqsError("EmptyBatchRequest", "There should be at least one SendMessageBatchRequestEntry in the request.")
-    if len(entries) > 10:
-        raise SqsError("TooManyEntriesInBatchRequest", f"Maximum number of entries per request are 10. "
-                                                       f"You have sent {len(entries)}.")
-    return entries
-
-
-def _redrive(text: Optional[str]) -> Optional[Tuple[str, int]]:
-    if not text:
-        return None
-    try:
-        policy = json.loads(text)
-        return str(policy["deadLetterTargetArn"]), int(policy["maxReceiveCount"])
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _shape(message: _Message, names: set) -> dict:
-    out = {"MessageId": message.id, "ReceiptHandle": message.receipt, "MD5OfBody": message.md5, "Body": message.body}
-    if names:
-        every = {"ApproximateReceiveCount": str(message.receives), "SentTimestamp": str(message.sent),
-                 "ApproximateFirstReceiveTimestamp": str(message.first_received), "SenderId": message.sender}
-        out["Attributes"] = every if "All" in names else {n: every[n] for n in names if n in every}
-    return out
 
 
 class _Handler(BaseHTTPRequestHandler):

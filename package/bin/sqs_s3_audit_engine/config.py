@@ -19,11 +19,6 @@ from .errors import ConfigError
 from .key_rules import Rule, parse_rules, route
 from .params import int_param, is_true, url_param
 
-# Accounts, roles and the proxy are validated in accounts.py; these names stay importable from
-# here for aws.py, wiring.py, doctor/ and sqs_s3_audit_splunk/save_checks.py, which import them
-# from config (issue 18: moved there next).
-from .accounts import AccountConfig, ProxyConfig, RoleConfig, parse_proxy, parse_role  # noqa: F401 - re-exported for the modules above
-
 __all__ = [
     "LOG_TYPES",
     "DIGEST_MODES",

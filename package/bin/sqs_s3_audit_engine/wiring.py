@@ -18,7 +18,8 @@ from .aws_clients import AwsClients, build_clients, cloudtrail_client
 from .backfill import Backfill
 from .collector import Collector
 from .ingest import WholeObjectHandler
-from .config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
+from .accounts import AccountConfig, ProxyConfig, RoleConfig
+from .config import InputConfig
 from .delivery.batches import Delivery, EventSink
 from .delivery.checkpoint import Checkpoint
 from .delivery.leases import LocalLeases

@@ -27,7 +27,8 @@ from sqs_s3_audit_engine.doctor import checks
 from sqs_s3_audit_engine.aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES
 from sqs_s3_audit_engine.doctor.bucket_checks import check_bucket_role
 from sqs_s3_audit_engine.doctor.results import FAIL, WARN
-from sqs_s3_audit_engine.config import AccountConfig, ProxyConfig, parse_input, parse_proxy, parse_role
+from sqs_s3_audit_engine.accounts import AccountConfig, ProxyConfig, parse_proxy, parse_role
+from sqs_s3_audit_engine.config import parse_input
 from sqs_s3_audit_engine.errors import ConfigError
 from sqs_s3_audit_engine.metrics import one_line
 from sqs_s3_audit_engine.doctor.table_checks import check_checkpoint_table

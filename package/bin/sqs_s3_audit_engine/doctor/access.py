@@ -11,7 +11,8 @@ from botocore.config import Config
 from ..aws import AWS_ERRORS, wrap_error
 from ..aws_clients import AwsClients, botocore_config, build_clients
 from ..aws_errors import REJECTED_KEY_CODES, UNREACHABLE_CODES
-from ..config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
+from ..accounts import AccountConfig, ProxyConfig, RoleConfig
+from ..config import InputConfig
 from ..errors import AwsCallError
 from .results import FAIL, PASS, CheckResult
 

@@ -17,7 +17,8 @@ from botocore.config import Config
 from ..aws import AWS_ERRORS, wrap_error
 from ..aws_clients import AwsClients
 from ..aws_errors import DENIED_CODES, UNREACHABLE_CODES
-from ..config import AccountConfig, InputConfig, ProxyConfig, RoleConfig
+from ..accounts import AccountConfig, ProxyConfig, RoleConfig
+from ..config import InputConfig
 from .access import check_role
 from .results import FAIL, PASS, WARN, CheckResult
 

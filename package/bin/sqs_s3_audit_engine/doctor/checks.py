@@ -24,7 +24,8 @@ from ..aws import AWS_ERRORS, ObjectStore, Queue, wrap_error
 from ..aws_clients import AwsClients, cloudtrail_client
 from ..arns import arn
 from ..aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, UNREACHABLE_CODES
-from ..config import AccountConfig, InputConfig, ProxyConfig, RoleConfig, parse_queue_url
+from ..accounts import AccountConfig, ProxyConfig, RoleConfig
+from ..config import InputConfig, parse_queue_url
 from ..delivery.batches import BATCH_RECORDS
 from ..errors import AwsCallError, NotificationError, ObjectError
 from ..events import ObjectEvents

@@ -22,7 +22,8 @@ from urllib3.exceptions import HTTPError
 from .aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES, RETRYABLE_CODES
 from .errors import AwsCallError
 
-__all__ = ["AWS_ERRORS", "BODY_ERRORS", "BatchFailure", "Queue", "ObjectStore", "wrap_error", "is_retryable"]
+__all__ = ["AWS_ERRORS", "BODY_ERRORS", "BatchFailure", "Queue", "ObjectStore", "Identity", "wrap_error",
+           "is_retryable"]
 
 # An answer that is not from AWS (a proxy's error page) surfaces as ResponseParserError,
 # which is not a BotoCoreError: it is an AWS call failure all the same.
@@ -201,8 +202,10 @@ class ObjectStore:
         except AWS_ERRORS as exc:
             raise wrap_error("s3:GetObject", exc, f"s3://{bucket}/{key}") from None
 
-    def list_objects(self, bucket: str, prefix: str = "", start_after: str = "") -> Iterator[dict]:
-        """``ListObjectsV2`` entries (``Key``, ``LastModified``, ``ETag``, ``Size``) in key order.
+    def list_objects(self, bucket: str, prefix: str = "", start_after: str = "",
+                     page_size: Optional[int] = None) -> Iterator[dict]:
+        """``ListObjectsV2`` entries (``Key``, ``LastModified``, ``ETag``, ``Size``) in key order,
+        ``page_size`` keys per call (S3's default, 1,000, when None).
 
         Raises:
             AwsCallError: ``s3:ListBucket`` failed (while iterating).
@@ -210,8 +213,25 @@ class ObjectStore:
         kwargs: Dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
         if start_after:
             kwargs["StartAfter"] = start_after
+        if page_size:
+            kwargs["PaginationConfig"] = {"PageSize": page_size}
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):
                 yield from page.get("Contents", [])
         except AWS_ERRORS as exc:
             raise wrap_error("s3:ListBucket", exc, f"arn:aws:s3:::{bucket}") from None
+
+
+class Identity:
+    """``sts:GetCallerIdentity``: whom a session's credentials belong to (the doctor's
+    credentials check, the account id in an ARN it names)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def caller(self) -> Dict[str, str]:
+        """``Account``, ``Arn`` and ``UserId`` of the caller."""
+        try:
+            return self.client.get_caller_identity()
+        except AWS_ERRORS as exc:
+            raise wrap_error("sts:GetCallerIdentity", exc) from None

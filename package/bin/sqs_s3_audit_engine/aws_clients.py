@@ -30,7 +30,7 @@ from .http_dates import install as fast_http_dates
 from .retry import AWS_CALL_ATTEMPTS, DYNAMODB_CALL_ATTEMPTS
 
 __all__ = ["AwsClients", "botocore_config", "build_session", "build_clients", "dynamodb_client", "queue_endpoint",
-           "cloudtrail_client"]
+           "cloudtrail_client", "sts_client"]
 
 _SESSION_NAME = re.compile(r"[^\w+=,.@-]")
 
@@ -48,6 +48,11 @@ def botocore_config(proxy: ProxyConfig, pool_size: int = 10) -> Config:
         url = proxy.url()
         kwargs["proxies"] = {"http": url, "https": url}
     return Config(**kwargs)
+
+
+def sts_client(session: boto3.Session, sts_endpoint_url: str, config: Optional[Config]):
+    """An ``sts`` client of ``session`` (its region), at ``sts_endpoint_url`` when set."""
+    return session.client("sts", endpoint_url=sts_endpoint_url or None, config=config)
 
 
 def _session_name(input_name: str) -> str:
@@ -80,7 +85,7 @@ def build_session(
         )
     if role is None:
         return base
-    sts = base.client("sts", endpoint_url=sts_endpoint_url or None, config=config)
+    sts = sts_client(base, sts_endpoint_url, config)
 
     def assume() -> Dict[str, str]:
         kwargs: Dict[str, Any] = {
@@ -126,6 +131,7 @@ class AwsClients:
     session: boto3.Session
     dynamodb: Any = None  # only with checkpoint_store = dynamodb
     bucket_session: Optional[boto3.Session] = None
+    config: Optional[Config] = None  # what the S3 client was built with (proxy, timeouts, overrides)
 
 
 # Checkpoint calls are small and on the write path: fail over to the input's own retries
@@ -188,6 +194,7 @@ def build_clients(cfg: InputConfig, account: AccountConfig, role: Optional[RoleC
     for used in {id(session): session, id(bucket_session): bucket_session}.values():
         fast_http_dates(used)  # LastModified without dateutil (http_dates.py)
     dynamodb = dynamodb_client(session, cfg, config) if cfg.checkpoint_store == "dynamodb" else None
-    return AwsClients(sqs=sqs, s3=s3, session=session, dynamodb=dynamodb, bucket_session=bucket_session)
+    return AwsClients(sqs=sqs, s3=s3, session=session, dynamodb=dynamodb, bucket_session=bucket_session,
+                      config=config)
 
 

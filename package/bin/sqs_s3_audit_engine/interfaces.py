@@ -51,5 +51,6 @@ class ObjectStoreApi(Protocol):
     def head(self, bucket: str, key: str) -> dict:
         """``HeadObject``: the object's metadata (``VersionId``, ``ETag``), no body."""
 
-    def list_objects(self, bucket: str, prefix: str = "", start_after: str = "") -> Iterator[dict]:
-        """``ListObjectsV2`` entries in key order."""
+    def list_objects(self, bucket: str, prefix: str = "", start_after: str = "",
+                     page_size: Optional[int] = None) -> Iterator[dict]:
+        """``ListObjectsV2`` entries in key order, ``page_size`` keys per call."""

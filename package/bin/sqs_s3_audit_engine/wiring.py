@@ -1,9 +1,11 @@
 """The one place an input's parts are built and wired together.
 
-:func:`build_input` turns a validated input and its account, role and proxy into AWS
-clients, the queue and object-store wrappers, the checkpoint, the delivery stage and the
-collector. The modular input, the doctor's checks, the tests and the bench all build their
-inputs here, so what they run is what splunkd runs.
+:func:`connect` turns a validated input and its account, roles and proxy into its AWS
+side (:class:`Connection`: the clients, the queue and the object store); :func:`build_input`
+adds the checkpoint, the delivery stage, the digest intake, the SNS signature check, the
+collector and the backfill. The modular input, the tests and the bench build their inputs
+with :func:`build_input`; the doctor's checks and the checks on save connect with
+:func:`connect`, so the clients they check are the ones splunkd's input runs with.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional
 
-from .aws import ObjectStore, Queue
-from .aws_clients import AwsClients, build_clients, cloudtrail_client
+from botocore.config import Config
+
+from .aws import Identity, ObjectStore, Queue
+from .aws_clients import AwsClients, botocore_config, build_clients, build_session, cloudtrail_client, sts_client
 from .backfill import Backfill
 from .collector import Collector
 from .ingest import WholeObjectHandler
@@ -22,12 +26,13 @@ from .accounts import AccountConfig, ProxyConfig, RoleConfig
 from .config import InputConfig
 from .delivery.batches import Delivery, EventSink
 from .delivery.checkpoint import Checkpoint
+from .delivery.dynamodb_table import CheckpointTable
 from .delivery.leases import LocalLeases
 from .delivery.shared_checkpoint import SharedCheckpoint
 from .integrity.intake import build_intake
 from .metrics import Metrics, kv
 
-__all__ = ["InputParts", "Settings", "build_input", "open_checkpoint"]
+__all__ = ["Connection", "InputParts", "Settings", "account_identity", "build_input", "connect", "open_checkpoint"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,59 @@ class Settings:
         """The values no log line, stderr line or event may show."""
         return (self.account.secret_access_key, self.role.external_id if self.role else "",
                 self.bucket_role.external_id if self.bucket_role else "", self.proxy.password)
+
+
+@dataclass
+class Connection:
+    """An input's AWS side: its clients, and the queue and object store (the Protocols of
+    :mod:`.interfaces`) built on them. ``store`` reads with ``bucket_iam_role`` when set."""
+
+    cfg: InputConfig
+    settings: Settings
+    clients: AwsClients
+    queue: Queue = field(init=False)
+    store: ObjectStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.queue = Queue(self.clients.sqs, self.cfg.sqs_queue_url)
+        self.store = ObjectStore(self.clients.s3)
+
+    def identity(self) -> Identity:
+        """``sts:GetCallerIdentity`` of the queue's identity (``iam_role`` or the account)."""
+        return Identity(sts_client(self.clients.session, self.cfg.sts_endpoint_url, self.clients.config))
+
+    def checkpoint_table(self) -> Optional[CheckpointTable]:
+        """The shared checkpoint table (``checkpoint_store = dynamodb``), else None."""
+        if self.clients.dynamodb is None:
+            return None
+        return CheckpointTable(self.clients.dynamodb, self.cfg.checkpoint_table)
+
+    def cloudtrail(self, region: str, overrides: Optional[Config] = None):
+        """A ``cloudtrail`` client (``ListPublicKeys``) of the queue's identity in ``region``."""
+        return cloudtrail_client(self.clients.session, region, self.settings.proxy, overrides)
+
+
+def connect(cfg: InputConfig, settings: Settings, *, overrides: Optional[Config] = None) -> Connection:
+    """The input's AWS side, its roles assumed (``overrides``: timeouts and retries over every
+    client's, as the checks on save use to answer within seconds).
+
+    Raises:
+        AwsCallError: a role could not be assumed (``sts:AssumeRole``).
+        ConfigError: the proxy cannot be used.
+    """
+    clients = build_clients(cfg, settings.account, settings.role, settings.proxy, settings.bucket_role,
+                            overrides=overrides)
+    return Connection(cfg, settings, clients)
+
+
+def account_identity(account: AccountConfig, *, region: str, proxy: ProxyConfig, sts_endpoint_url: str = "",
+                     overrides: Optional[Config] = None) -> Identity:
+    """``sts:GetCallerIdentity`` of the account's own keys (or the host's default chain), no
+    role assumed: the credentials check, which needs no input (an account saved in Splunk Web)."""
+    config = botocore_config(proxy)
+    if overrides is not None:
+        config = config.merge(overrides)
+    return Identity(sts_client(build_session(account, None, region, config), sts_endpoint_url, config))
 
 
 @dataclass
@@ -104,16 +162,14 @@ def build_input(
         AwsCallError: the role could not be assumed (``sts:AssumeRole``).
         ConfigError: the proxy or a parameter cannot be used.
     """
-    clients = clients or build_clients(cfg, settings.account, settings.role, settings.proxy, settings.bucket_role)
-    queue = Queue(clients.sqs, cfg.sqs_queue_url)
-    store = ObjectStore(clients.s3)
+    aws = connect(cfg, settings) if clients is None else Connection(cfg, settings, clients)
+    clients, queue, store = aws.clients, aws.queue, aws.store
     if checkpoint is None:  # not ``or``: an empty journal has len() 0
         checkpoint = open_checkpoint(cfg, checkpoint_dir, clients, fsync=fsync, log=log)
     if isinstance(checkpoint, Checkpoint):
         checkpoint = LocalLeases(checkpoint)  # a journal handed in (tests, bench): leases in memory
     delivery = Delivery(sink, checkpoint, stop=stop or threading.Event())
-    session = clients.session
-    digests = build_intake(cfg, cloudtrail_for=lambda region: cloudtrail_client(session, region, settings.proxy),
+    digests = build_intake(cfg, cloudtrail_for=aws.cloudtrail,
                            store=store, checkpoint=checkpoint, sink=sink, log=log)
     handlers = dict(whole_object_handlers or {})
     if digests.validating:

@@ -68,7 +68,7 @@ def diagnose(input_name: str, splunkd_uri: str, session_key: str, redactor: Reda
     results = [CheckResult(PASS, "configuration", uses)]
     if str(params.get("disabled", "")).strip().lower() in ("1", "true", "yes", "t"):
         results.append(CheckResult(WARN, "input", f"{input_name!r} is disabled: enable it on the Inputs page"))
-    return results + run_checks(cfg, settings.account, settings.role, settings.proxy, settings.bucket_role)
+    return results + run_checks(cfg, settings)
 
 
 def main(argv=None) -> int:

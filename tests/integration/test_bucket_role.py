@@ -20,6 +20,7 @@ import sample_logs as samples
 from aws_emulator import REGION
 from harness import CollectingSink, make_collector, run_until
 from sqs_s3_audit_engine.doctor.checks import run_checks
+from sqs_s3_audit_engine.wiring import Settings
 from sqs_s3_audit_engine.accounts import AccountConfig, ProxyConfig, RoleConfig
 from sqs_s3_audit_engine.config import parse_input
 
@@ -136,7 +137,7 @@ def _doctor(moto_server, feed, account, role, bucket_role, **extra):
               "s3_endpoint_url": moto_server.endpoint, "sts_endpoint_url": moto_server.endpoint,
               "cloudtrail_digests": "skip", "iam_role": role.name, "bucket_iam_role": bucket_role.name}
     values.update(extra)
-    results = run_checks(parse_input("org", values), account, role, ProxyConfig(), bucket_role)
+    results = run_checks(parse_input("org", values), Settings(account, role, ProxyConfig(), bucket_role=bucket_role))
     for result in results:
         assert account.secret_access_key not in result.message and "ext-" not in result.message
     return {r.name: r for r in results}

@@ -19,6 +19,7 @@ import pytest
 import sample_logs as samples
 from aws_emulator import REGION, TEST_KEY_ID, TEST_SECRET
 from sqs_s3_audit_engine.doctor.checks import run_checks
+from sqs_s3_audit_engine.wiring import Settings
 from sqs_s3_audit_engine.accounts import AccountConfig, ProxyConfig, RoleConfig
 from sqs_s3_audit_engine.config import parse_input
 
@@ -47,8 +48,8 @@ def cfg_for(moto_server, queue_url, **extra):
 
 
 def checks(moto_server, queue_url, role=None, account=None, **extra):
-    results = run_checks(cfg_for(moto_server, queue_url, **extra),
-                         account or AccountConfig("acct", TEST_KEY_ID, TEST_SECRET), role, ProxyConfig())
+    settings = Settings(account or AccountConfig("acct", TEST_KEY_ID, TEST_SECRET), role, ProxyConfig())
+    results = run_checks(cfg_for(moto_server, queue_url, **extra), settings)
     for result in results:
         assert TEST_SECRET not in result.message and "ext-1" not in result.message
     return {r.name: r for r in results}

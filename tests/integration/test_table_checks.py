@@ -17,6 +17,7 @@ import pytest
 
 from aws_emulator import ACCOUNT_ID, REGION, TEST_KEY_ID, TEST_SECRET, MotoServer
 from sqs_s3_audit_engine.doctor.checks import run_checks
+from sqs_s3_audit_engine.wiring import Settings
 from sqs_s3_audit_engine.accounts import AccountConfig, ProxyConfig
 from sqs_s3_audit_engine.config import parse_input
 
@@ -54,7 +55,7 @@ def checks(moto_server, vendor, table, account=None, feed=None):
                               "s3_endpoint_url": moto_server.endpoint, "sts_endpoint_url": moto_server.endpoint,
                               "dynamodb_endpoint_url": moto_server.endpoint, "checkpoint_store": "dynamodb",
                               "checkpoint_table": table})
-    results = run_checks(cfg, account or AccountConfig("acct", TEST_KEY_ID, TEST_SECRET), None, ProxyConfig())
+    results = run_checks(cfg, Settings(account or AccountConfig("acct", TEST_KEY_ID, TEST_SECRET), None, ProxyConfig()))
     return {r.name: r for r in results}
 
 

@@ -21,8 +21,6 @@ from typing import Callable, Mapping, Optional, TypeVar
 
 from botocore.config import Config
 
-from sqs_s3_audit_engine.aws import Queue
-from sqs_s3_audit_engine.aws_clients import botocore_config
 from sqs_s3_audit_engine.doctor import checks
 from sqs_s3_audit_engine.aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, REJECTED_KEY_CODES
 from sqs_s3_audit_engine.doctor.bucket_checks import check_bucket_role
@@ -33,6 +31,7 @@ from sqs_s3_audit_engine.errors import ConfigError
 from sqs_s3_audit_engine.metrics import one_line
 from sqs_s3_audit_engine.doctor.table_checks import check_checkpoint_table
 from sqs_s3_audit_engine.retry import CHECK_CALL_ATTEMPTS
+from sqs_s3_audit_engine.wiring import Settings
 
 from .splunkd_config import SplunkdConfig, SplunkdConfigError
 
@@ -68,10 +67,6 @@ def _proxy(splunkd: Optional[SplunkdConfig]) -> ProxyConfig:
         return ProxyConfig()
 
 
-def _quick_config(proxy: ProxyConfig) -> Config:
-    return botocore_config(proxy).merge(_QUICK)
-
-
 @_one_line
 def check_account(fields: Mapping[str, str], splunkd: Optional[SplunkdConfig] = None,
                   sts_endpoint_url: str = "", name: str = "account") -> Optional[str]:
@@ -85,12 +80,12 @@ def check_account(fields: Mapping[str, str], splunkd: Optional[SplunkdConfig] = 
                 "host's default AWS credentials.")
     proxy = _proxy(splunkd)
     account = AccountConfig(name, key_id, secret)
-    result = checks.check_credentials(account, "us-east-1", proxy, sts_endpoint_url, _quick_config(proxy))
+    result = checks.check_credentials(account, "us-east-1", proxy, sts_endpoint_url, _QUICK)
     if result.code in REJECTED_KEY_CODES and not sts_endpoint_url:
         # An account has no region: keys of the China or GovCloud partitions are unknown to
         # the global STS. Refuse only when no partition that answers accepts them.
         for region in _OTHER_PARTITIONS:
-            other = checks.check_credentials(account, region, proxy, "", _quick_config(proxy).merge(_ONE_TRY))
+            other = checks.check_credentials(account, region, proxy, "", _QUICK.merge(_ONE_TRY))
             if other.status != FAIL:
                 return None
     if result.status == FAIL and result.code in DEFINITIVE_CODES:
@@ -139,18 +134,18 @@ def check_input(name: str, params: Mapping[str, str], splunkd: SplunkdConfig) ->
             bucket_role = parse_role(cfg.bucket_iam_role, splunkd.iam_role(cfg.bucket_iam_role))
         except (SplunkdConfigError, ConfigError) as exc:
             return f"bucket_iam_role: {exc}"
-    proxy = _proxy(splunkd)
-    result, clients = checks.check_role(cfg, account, role, proxy, _QUICK)
-    if clients is None:
+    settings = Settings(account, role, _proxy(splunkd), bucket_role=bucket_role)
+    result, connection = checks.check_role(cfg, settings, _QUICK)
+    if connection is None:
         return _refusal(result, "iam_role")
     if bucket_role is not None:
-        bucket_result, bucket_clients = check_bucket_role(cfg, account, bucket_role, proxy, _QUICK)
-        if bucket_clients is None:
+        bucket_result, bucket_connection = check_bucket_role(cfg, settings, _QUICK)
+        if bucket_connection is None:
             return _refusal(bucket_result, "bucket_iam_role")
-    results, _ = checks.check_queue(cfg, Queue(clients.sqs, cfg.sqs_queue_url))
+    results, _ = checks.check_queue(cfg, connection.queue)
     if results[0].status == FAIL:
         return _refusal(results[0], "sqs_queue_url")
-    table_results = check_checkpoint_table(cfg, clients, _quick_config(proxy))
+    table_results = check_checkpoint_table(cfg, connection)
     for result in table_results:
         if result.status == FAIL and result.code in DEFINITIVE_CODES | TABLE_CODES:
             return f"checkpoint_table: {result.message}"

@@ -10,40 +10,45 @@ with it too. Used by the doctor and the checks on save.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional, Tuple
 
 from botocore.config import Config
 
-from ..aws import AWS_ERRORS, wrap_error
-from ..aws_clients import AwsClients
+from ..accounts import AccountConfig, RoleConfig
 from ..aws_errors import DENIED_CODES, UNREACHABLE_CODES
-from ..accounts import AccountConfig, ProxyConfig, RoleConfig
 from ..config import InputConfig
+from ..errors import AwsCallError
+from ..interfaces import ObjectStoreApi
+from ..wiring import Connection, Settings
 from .access import check_role
 from .results import FAIL, PASS, WARN, CheckResult
 
 __all__ = ["check_bucket_role", "check_listing", "queue_reader_named"]
 
 
-def check_bucket_role(cfg: InputConfig, account: AccountConfig, bucket_role: RoleConfig, proxy: ProxyConfig,
-                      overrides: Optional[Config] = None) -> Tuple[CheckResult, Optional[AwsClients]]:
-    """Assume ``bucket_iam_role`` with the account's credentials; its clients on success."""
-    result, clients = check_role(cfg, account, bucket_role, proxy, overrides)
+def check_bucket_role(cfg: InputConfig, settings: Settings,
+                      overrides: Optional[Config] = None) -> Tuple[CheckResult, Optional[Connection]]:
+    """Assume ``settings.bucket_role`` with the account's credentials; on success a connection
+    whose object store reads with it."""
+    bucket_role = settings.bucket_role
+    if bucket_role is None:
+        raise ValueError("check_bucket_role: the settings name no bucket_iam_role")
+    result, connection = check_role(cfg, replace(settings, role=bucket_role, bucket_role=None), overrides)
     message = f"bucket_iam_role {bucket_role.name!r}: {result.message}"
     if result.status == PASS:
         message += "; it reads the objects (S3 and KMS), the queue is read with " + (
             f"iam_role {cfg.iam_role!r}" if cfg.iam_role else "the account")
-    return CheckResult(result.status, "bucket_role", message, result.code), clients
+    return CheckResult(result.status, "bucket_role", message, result.code), connection
 
 
-def check_listing(cfg: InputConfig, s3, reader: str = "") -> CheckResult:
-    """``s3:ListBucket`` on the backfill bucket (and prefix), as the backfill lists it."""
+def check_listing(cfg: InputConfig, store: ObjectStoreApi, reader: str = "") -> CheckResult:
+    """``s3:ListBucket`` on the backfill bucket (and prefix), as the backfill lists it (one key)."""
     bucket = cfg.backfill_bucket
     who = reader or "the role or user"
     try:
-        s3.list_objects_v2(Bucket=bucket, Prefix=cfg.backfill_prefix, MaxKeys=1)
-    except AWS_ERRORS as exc:
-        error = wrap_error("s3:ListBucket", exc, bucket)
+        next(iter(store.list_objects(bucket, cfg.backfill_prefix, page_size=1)), None)
+    except AwsCallError as error:
         if error.code in DENIED_CODES:
             return CheckResult(FAIL, "backfill_listing", f"{who} cannot s3:ListBucket on bucket {bucket} "
                                f"({error.code}): grant s3:ListBucket on arn:aws:s3:::{bucket} in that role's policy "

@@ -20,18 +20,18 @@ from typing import Dict, List, Optional, Tuple
 
 from botocore.config import Config
 
-from ..aws import AWS_ERRORS, ObjectStore, Queue, wrap_error
-from ..aws_clients import AwsClients, cloudtrail_client
+from ..aws import AWS_ERRORS, wrap_error
 from ..arns import arn
 from ..aws_errors import DENIED_CODES, MISSING_QUEUE_CODES, UNREACHABLE_CODES
-from ..accounts import AccountConfig, ProxyConfig, RoleConfig
 from ..config import InputConfig, parse_queue_url
 from ..delivery.batches import BATCH_RECORDS
 from ..errors import AwsCallError, NotificationError, ObjectError
 from ..events import ObjectEvents
+from ..interfaces import ObjectStoreApi, QueueApi
 from ..ingest import log_type_of
 from ..notifications import TEST_EVENT, parse_notification
 from ..retry import CHECK_CALL_ATTEMPTS
+from ..wiring import Connection, Settings
 from .access import _unreachable, check_credentials, check_role
 from .bucket_checks import check_bucket_role, check_listing, queue_reader_named
 from .results import FAIL, PASS, WARN, CheckResult
@@ -58,7 +58,7 @@ def queue_arn(queue_url: str, region: str) -> str:
     return arn("sqs", region, account_id, name)
 
 
-def check_queue(cfg: InputConfig, queue: Queue) -> Tuple[List[CheckResult], Dict[str, str]]:
+def check_queue(cfg: InputConfig, queue: QueueApi) -> Tuple[List[CheckResult], Dict[str, str]]:
     """``sqs:GetQueueAttributes``: the queue, then its redrive policy and visibility timeout.
 
     Returns the results (the queue's own first; the other two only when it passed) and the
@@ -128,7 +128,7 @@ def _redrive_result(arn: str, redrive_policy: str) -> CheckResult:
     return CheckResult(PASS, "redrive_policy", f"dead-letter queue {target}, maxReceiveCount {receives}")
 
 
-def check_object(cfg: InputConfig, queue: Queue, store: ObjectStore, receives: Optional[int] = None,
+def check_object(cfg: InputConfig, queue: QueueApi, store: ObjectStoreApi, receives: Optional[int] = None,
                  reader: str = "") -> CheckResult:
     """Read and decode the first wanted object of one waiting message, without consuming the message.
 
@@ -162,7 +162,7 @@ def check_object(cfg: InputConfig, queue: Queue, store: ObjectStore, receives: O
     return result
 
 
-def _read_one(cfg: InputConfig, message: dict, store: ObjectStore, reader: str = "") -> CheckResult:
+def _read_one(cfg: InputConfig, message: dict, store: ObjectStoreApi, reader: str = "") -> CheckResult:
     try:
         note = parse_notification(message.get("Body", ""), allowed_buckets=cfg.allowed_buckets)
     except NotificationError as exc:
@@ -258,48 +258,48 @@ def check_senders(cfg: InputConfig) -> CheckResult:
     return CheckResult(PASS, "senders", f"{signed}; {buckets}")
 
 
-def run_checks(cfg: InputConfig, account: AccountConfig, role: Optional[RoleConfig],
-               proxy: ProxyConfig, bucket_role: Optional[RoleConfig] = None) -> List[CheckResult]:
+def run_checks(cfg: InputConfig, settings: Settings) -> List[CheckResult]:
     """All checks in order; the checks that depend on a failed one are not run.
 
-    With ``checkpoint_store = dynamodb`` the table's checks (:mod:`.table_checks`) follow
-    the role's, as they need only the credentials. With a ``bucket_iam_role`` that role
-    is assumed too (:mod:`.bucket_checks`) and reads the object (and lists the backfill
+    The input's AWS side is built as its run builds it (:func:`..wiring.connect`). With
+    ``checkpoint_store = dynamodb`` the table's checks (:mod:`.table_checks`) follow the
+    role's, as they need only the credentials. With a ``bucket_iam_role`` that role is
+    assumed too (:mod:`.bucket_checks`) and reads the object (and lists the backfill
     bucket), so each denial names the role that lacks the permission.
     """
-
-    results = [check_credentials(account, cfg.region, proxy, cfg.sts_endpoint_url)]
+    account = settings.account
+    results = [check_credentials(account, cfg.region, settings.proxy, cfg.sts_endpoint_url)]
     if results[-1].status == FAIL:
         return results
-    role_result, clients = check_role(cfg, account, role, proxy)
+    role_result, connection = check_role(cfg, settings)
     results.append(role_result)
-    if clients is None:
+    if connection is None:
         return results
-    results += check_checkpoint_table(cfg, clients)
-    s3, reader = clients.s3, ""
-    if bucket_role is not None:
-        bucket_result, bucket_clients = check_bucket_role(cfg, account, bucket_role, proxy)
+    results += check_checkpoint_table(cfg, connection)
+    store: Optional[ObjectStoreApi] = connection.store
+    reader = ""
+    if settings.bucket_role is not None:
+        bucket_result, bucket_connection = check_bucket_role(cfg, settings)
         results.append(bucket_result)
-        s3, reader = (bucket_clients.s3 if bucket_clients else None), f"bucket role {bucket_role.role_arn}"
-    if s3 is not None and cfg.backfill_bucket:
-        results.append(check_listing(cfg, s3, reader))
-    queue = Queue(clients.sqs, cfg.sqs_queue_url)
-    queue_results, attrs = check_queue(cfg, queue)
-    if bucket_role is not None:  # two identities: say which one the queue's failures are about
-
-        queue_results = [queue_reader_named(r, role, account) for r in queue_results]
+        store = bucket_connection.store if bucket_connection else None
+        reader = f"bucket role {settings.bucket_role.role_arn}"
+    if store is not None and cfg.backfill_bucket:
+        results.append(check_listing(cfg, store, reader))
+    queue_results, attrs = check_queue(cfg, connection.queue)
+    if settings.bucket_role is not None:  # two identities: say which one the queue's failures are about
+        queue_results = [queue_reader_named(r, settings.role, account) for r in queue_results]
     results += queue_results
-    if queue_results[0].status == FAIL or s3 is None:
+    if queue_results[0].status == FAIL or store is None:
         return results
     receives = max_receive_count(attrs.get("RedrivePolicy", ""))
-    results.append(check_object(cfg, queue, ObjectStore(s3), receives, reader))
+    results.append(check_object(cfg, connection.queue, store, receives, reader))
     if cfg.cloudtrail_digests == "validate":
-        results.append(check_public_keys(cfg, clients, proxy))
+        results.append(check_public_keys(cfg, connection))
     return results
 
 
 # -- CloudTrail digest validation ---------------------------------------------------------
-def check_public_keys(cfg: InputConfig, clients: AwsClients, proxy: ProxyConfig) -> CheckResult:
+def check_public_keys(cfg: InputConfig, connection: Connection) -> CheckResult:
     """``cloudtrail:ListPublicKeys`` (digest signatures), in the input's region.
 
     A WARN, not a FAIL: without it digests are still checked for hashes and completeness,
@@ -310,7 +310,7 @@ def check_public_keys(cfg: InputConfig, clients: AwsClients, proxy: ProxyConfig)
     try:
         quick = Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard",
                                                                         "max_attempts": CHECK_CALL_ATTEMPTS})
-        client = cloudtrail_client(clients.session, cfg.region, proxy, quick)
+        client = connection.cloudtrail(cfg.region, quick)
         keys = client.list_public_keys().get("PublicKeyList", [])
     except AWS_ERRORS as exc:
         error = wrap_error(PERMISSION, exc)

@@ -14,17 +14,14 @@ Three results, each naming the table ARN and, when it fails, the action to grant
 
 from __future__ import annotations
 
-import time
-import uuid
-from typing import List, Optional
+from typing import List
 
-from botocore.config import Config
-
-from ..aws import AWS_ERRORS, wrap_error
-from ..aws_clients import AwsClients
 from ..aws_errors import DENIED_CODES
 from ..config import InputConfig
+from ..delivery.dynamodb_table import CheckpointTable
 from ..delivery.shared_checkpoint import table_arn
+from ..errors import AwsCallError
+from ..wiring import Connection
 from .results import FAIL, PASS, WARN, CheckResult
 
 __all__ = ["check_checkpoint_table", "DENIED", "MISSING"]
@@ -35,28 +32,23 @@ _CREATE = ("create it with partition key pk (String), on-demand capacity and TTL
            "(README: Shared checkpoint), or correct checkpoint_table and aws_region")
 
 
-def _account(clients: AwsClients, cfg: InputConfig, config: Optional[Config]) -> str:
+def _account(connection: Connection) -> str:
     try:
-        sts = clients.session.client("sts", endpoint_url=cfg.sts_endpoint_url or None, config=config)
-        return sts.get_caller_identity()["Account"]
-    except AWS_ERRORS:
+        return connection.identity().caller()["Account"]
+    except AwsCallError:
         return "<account id>"
 
 
-def _code(exc: BaseException) -> str:
-    return wrap_error("dynamodb", exc).code
-
-
-def check_checkpoint_table(cfg: InputConfig, clients: AwsClients, config: Optional[Config] = None) -> list:
+def check_checkpoint_table(cfg: InputConfig, connection: Connection) -> list:
     """The table's results (see the module), or [] when the input keeps local checkpoints."""
-    if cfg.checkpoint_store != "dynamodb" or clients.dynamodb is None:
+    table = connection.checkpoint_table() if cfg.checkpoint_store == "dynamodb" else None
+    if table is None:
         return []
-    client, table = clients.dynamodb, cfg.checkpoint_table
-    arn = table_arn(table, cfg.region, _account(clients, cfg, config))
+    arn = table_arn(table.table, cfg.region, _account(connection))
     try:
-        described = client.describe_table(TableName=table)["Table"]
-    except AWS_ERRORS as exc:
-        code = _code(exc)
+        described = table.describe()
+    except AwsCallError as exc:
+        code = exc.code
         if code in MISSING:
             message = f"{arn} does not exist in {cfg.region} ({code}): {_CREATE}"
         elif code in DENIED:
@@ -76,51 +68,40 @@ def check_checkpoint_table(cfg: InputConfig, clients: AwsClients, config: Option
                                                       "create a new table for it", "ValidationException")]
     results = [CheckResult(PASS, "checkpoint_table",
                            f"{arn} exists ({described.get('TableStatus', '?')}, partition key pk)")]
-    results.append(_ttl(client, table, arn))
-    results.append(_access(client, table, arn, cfg.checkpoint_scope))
+    results.append(_ttl(table, arn))
+    results.append(_access(table, arn, cfg.checkpoint_scope))
     return results
 
 
-def _ttl(client, table: str, arn: str):
+def _ttl(table: CheckpointTable, arn: str):
     try:
-        ttl = client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
-    except AWS_ERRORS as exc:
+        ttl = table.time_to_live()
+    except AwsCallError as exc:
         return CheckResult(WARN, "checkpoint_ttl", f"TTL of {arn} not checked: dynamodb:DescribeTimeToLive denied "
-                                                   f"({_code(exc)}); the input does not need it, grant it to the "
-                                                   "role or user to let the doctor check TTL", _code(exc))
+                                                   f"({exc.code}); the input does not need it, grant it to the "
+                                                   "role or user to let the doctor check TTL", exc.code)
     status, attribute = ttl.get("TimeToLiveStatus", "DISABLED"), ttl.get("AttributeName", "")
     if status in ("ENABLED", "ENABLING") and attribute == "expires_at":
         return CheckResult(PASS, "checkpoint_ttl", f"TTL {status.lower()} on expires_at")
     now = f"on {attribute}" if attribute else "off"
     return CheckResult(WARN, "checkpoint_ttl", f"TTL of {arn} is {now}: finished objects are never removed and the "
                                                "table only grows; run aws dynamodb update-time-to-live --table-name "
-                                               f"{table} --time-to-live-specification "
+                                               f"{table.table} --time-to-live-specification "
                                                "Enabled=true,AttributeName=expires_at")
 
 
-def _access(client, table: str, arn: str, scope: str):
-    key = {"pk": {"S": f"{scope}#doctor-probe-{uuid.uuid4().hex[:12]}"}}
-    expires = {"N": str(int(time.time()) + 3600)}
-    calls = [
-        ("dynamodb:PutItem", lambda: client.put_item(TableName=table, Item={**key, "expires_at": expires})),
-        ("dynamodb:GetItem", lambda: client.get_item(TableName=table, Key=key, ConsistentRead=True)),
-        ("dynamodb:UpdateItem", lambda: client.update_item(
-            TableName=table, Key=key, UpdateExpression="SET #e = :e", ExpressionAttributeNames={"#e": "expires_at"},
-            ExpressionAttributeValues={":e": expires})),
-        ("dynamodb:DeleteItem", lambda: client.delete_item(TableName=table, Key=key)),
-    ]
+def _access(table: CheckpointTable, arn: str, scope: str):
     denied: List[str] = []
     other = denied_code = code = ""
-    for action, call in calls:
-        try:
-            call()
-        except AWS_ERRORS as exc:
-            code = _code(exc)
-            if code in DENIED:
-                denied.append(action)
-                denied_code = code
-            elif not other:
-                other = f"{action} failed ({code})"
+    for action, error in table.probe(scope):
+        if error is None:
+            continue
+        code = error.code
+        if code in DENIED:
+            denied.append(action)
+            denied_code = code
+        elif not other:
+            other = f"{action} failed ({code})"
     if denied:
         return CheckResult(FAIL, "checkpoint_access", f"{', '.join(denied)} denied on {arn}: grant "
                                                       f"{', '.join(denied)} on {arn} to the role or user",

@@ -193,7 +193,8 @@ def test_an_elb_quoted_field_may_hold_escaped_quotes(ko):
 
 
 def test_iru_api_token_actors_are_neither_people_nor_the_platform(ko):
-    # The documented event with the actor type Iru uses for API tokens (FORMATS.md).
+    # The documented event with the actor type Iru's audit events API gives an API token
+    # (Iru, formerly Kandji, "Audit events" API: actor_type api_token, its id in actor_id).
     with open(os.path.join(SAMPLES, "iru_activity.jsonl"), encoding="utf-8") as f:
         rec = json.loads(f.readline())
     rec["actor_type"] = "api_token"

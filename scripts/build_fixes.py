@@ -66,10 +66,6 @@ def remove_bytecode(app: Path) -> None:
         shutil.rmtree(cache)
 
 
-def _tab_fields(tab: dict) -> list[str]:
-    return [e["field"] for e in tab.get("entity", []) if e.get("field") and e["field"] != "name"]
-
-
 def write_tab_specs(app: Path, global_config: dict) -> None:
     readme = app / "README"
     tabs = global_config["pages"]["configuration"]["tabs"]
